@@ -1,0 +1,101 @@
+"""The check catalog: one YAML suite per fulfillment stage, one SQL file per check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from warehouse.database import identifier
+
+SUITES_DIR = Path(__file__).resolve().parent
+SQL_DIR = SUITES_DIR / "sql"
+# Stages in fulfillment order; a suite file exists for each stage covered so far.
+STAGES = (
+    "order_capture", "payment", "allocation", "picking_packing", "handover",
+    "in_transit", "delivery", "returns", "carrier_billing",
+)
+SEVERITIES = ("low", "medium", "high", "critical")
+ENTITIES = ("order", "order_line", "shipment", "stock_position", "tracking_number", "invoice")
+
+
+class CatalogError(ValueError):
+    """A suite file that does not describe valid checks."""
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    stage: str
+    entity: str
+    severity: str
+    owner: str
+    catches: str
+    parameters: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        return (SQL_DIR / f"{self.id}.sql").read_text()
+
+
+@dataclass(frozen=True)
+class Suite:
+    stage: str
+    title: str
+    batch: str
+    contract: tuple[tuple[str, dict], ...]
+    checks: tuple[Check, ...]
+
+
+def _check(stage: str, raw: dict, source: Path) -> Check:
+    where = f"{source.name}: check {raw.get('id', '?')}"
+    expected = {"id", "entity", "severity", "owner", "catches", "parameters"}
+    if set(raw) != expected:
+        raise CatalogError(f"{where}: keys must be {sorted(expected)}, got {sorted(raw)}")
+    if raw["severity"] not in SEVERITIES:
+        raise CatalogError(f"{where}: severity must be one of {SEVERITIES}")
+    if raw["entity"] not in ENTITIES:
+        raise CatalogError(f"{where}: entity must be one of {ENTITIES}")
+    if not (SQL_DIR / f"{identifier(raw['id'])}.sql").exists():
+        raise CatalogError(f"{where}: missing SQL file expectations/sql/{raw['id']}.sql")
+    return Check(stage=stage, parameters=tuple(raw.pop("parameters")), **raw)
+
+
+def load_suite(path: Path) -> Suite:
+    raw = yaml.safe_load(path.read_text())
+    stage = raw["stage"]
+    if stage not in STAGES or path.stem != stage:
+        raise CatalogError(f"{path.name}: stage must be one of {STAGES} and match the file name")
+    schema, table = raw["batch"].split(".")
+    contract = tuple(
+        (identifier(name), kwargs) for item in raw.get("contract", []) for name, kwargs in item.items()
+    )
+    checks = tuple(_check(stage, dict(check), path) for check in raw["checks"])
+    return Suite(
+        stage=stage,
+        title=raw["title"],
+        batch=f"{identifier(schema)}.{identifier(table)}",
+        contract=contract,
+        checks=checks,
+    )
+
+
+@cache
+def load_catalog() -> tuple[Suite, ...]:
+    """Every stage suite present, in fulfillment order; check ids are unique."""
+    suites = tuple(
+        load_suite(SUITES_DIR / f"{stage}.yaml")
+        for stage in STAGES
+        if (SUITES_DIR / f"{stage}.yaml").exists()
+    )
+    ids = [check.id for suite in suites for check in suite.checks]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise CatalogError(f"check ids used twice: {duplicated}")
+    return suites
+
+
+def all_checks() -> tuple[Check, ...]:
+    return tuple(check for suite in load_catalog() for check in suite.checks)

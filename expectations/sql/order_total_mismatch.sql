@@ -1,0 +1,13 @@
+-- grain: one row per order whose total disagrees with its lines
+select
+    order_id as entity_id,
+    line_count,
+    lines_amount,
+    shipping_amount,
+    discount_amount,
+    expected_total,
+    total_amount,
+    total_amount - expected_total as difference,
+    abs(total_amount - expected_total) as amount_at_risk
+from core.order_capture
+where fields_valid and total_mismatch

@@ -1,0 +1,10 @@
+-- grain: one row per cancelled order that has a shipment
+select
+    order_id as entity_id,
+    cancelled_at,
+    first_shipped_at,
+    shipment_count,
+    shipped_items,
+    total_amount as amount_at_risk
+from core.order_fulfillment
+where status = 'cancelled' and shipment_count > 0

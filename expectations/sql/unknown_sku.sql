@@ -1,0 +1,18 @@
+-- grain: one row per order line naming a SKU the catalog does not know
+with unknown as (
+    select unnest(unknown_sku_lines) as line_key
+    from core.order_capture
+    where fields_valid and len(unknown_sku_lines) > 0
+)
+
+select
+    unknown.line_key as entity_id,
+    lines.order_id,
+    lines.line_no,
+    lines.sku,
+    lines.quantity,
+    lines.unit_price,
+    lines.quantity * lines.unit_price as amount_at_risk
+from unknown
+inner join staging.order_lines as lines
+    on unknown.line_key = lines.order_id || ':' || lines.line_no

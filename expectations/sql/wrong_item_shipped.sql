@@ -1,0 +1,10 @@
+-- grain: one row per fulfilled order whose shipped items differ from its lines
+select
+    order_id as entity_id,
+    status,
+    ordered_items,
+    shipped_items,
+    shipment_count,
+    total_amount as amount_at_risk
+from core.order_fulfillment
+where fulfilled and items_differ

@@ -1,0 +1,204 @@
+"""Hourly reconciliation: feeds into DuckDB, stage suites through GX, exception tables out."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from expectations.catalog import Suite, all_checks, load_catalog
+from flows.window import Window, hourly_window
+from retaguarda.settings import Settings, load_settings
+from tasks.extract import FEEDS, ExtractedFile, extract_file, feed_files
+from tasks.land import land_file
+from tasks.publish import publish_exceptions
+from tasks.validate import ExpectationResult, validate_suites
+from warehouse.database import CORE_MODELS, STAGING_MODELS, connect, migrate, run_model
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    window: Window
+    rows_landed: dict[str, int] = field(default_factory=dict)  # feed -> rows
+    model_rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows
+    validations: list[ExpectationResult] = field(default_factory=list)
+    exceptions: dict[str, int] = field(default_factory=dict)  # check id -> rows
+
+    def report(self, suites: tuple[Suite, ...]) -> str:
+        lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
+        lines.append("rows landed: " + ", ".join(f"{f} {n}" for f, n in self.rows_landed.items()))
+        lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}")
+        for suite in suites:
+            counts = [self.exceptions.get(check.id, 0) for check in suite.checks]
+            failing = sum(1 for n in counts if n)
+            lines.append(f"{suite.stage:<18}{len(counts):>7}{failing:>9}{sum(counts):>12}")
+        contract_failures = [v for v in self.validations if v.check_id == "contract" and not v.success]
+        for failed in contract_failures:
+            lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
+        return "\n".join(lines)
+
+
+def check_variables(settings: Settings, as_of: datetime) -> dict[str, Any]:
+    """The values the check SQL reads with getvariable()."""
+    return {"as_of": as_of, **settings.thresholds.model_dump()}
+
+
+@task(name="open-warehouse", cache_policy=NO_CACHE)
+def open_warehouse(path: Path, now: datetime) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file and migrate it to this release's schema."""
+    try:
+        con = connect(path)
+    except duckdb.IOException as exc:
+        raise RuntimeError(
+            f"cannot open {path} for writing: another run holds it ({exc}); "
+            "only one run may write the warehouse at a time"
+        ) from exc
+    version = migrate(con, now)
+    get_run_logger().info("warehouse %s at schema version %s", path, version)
+    return con
+
+
+@task(name="generate-demo-feed", retries=1, cache_policy=NO_CACHE)
+def generate_demo_feed(settings: Settings, end: datetime) -> Path:
+    """Write the built-in demo back office's files for the days up to the window end."""
+    from simulator import simulate
+
+    demo = settings.demo
+    summary = simulate(
+        settings.source.folder,
+        start=end - timedelta(days=demo.days),
+        end=end,
+        seed=demo.seed,
+        orders_per_hour=demo.orders_per_hour,
+        anomaly_rate=demo.anomaly_rate,
+    )
+    get_run_logger().info("demo feed written to %s: %s", settings.source.folder, summary)
+    return settings.source.folder
+
+
+@task(name="extract-feed", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def extract_feed(folder: Path, feed: str) -> list[ExtractedFile]:
+    """Read one feed's files from the source folder."""
+    files = feed_files(folder, feed)
+    if not files:
+        raise FileNotFoundError(f"no {feed} files under {folder} (see docs/feeds.md for the layout)")
+    extracted = [extract_file(table, path) for table, path in files]
+    get_run_logger().info("%s: %d files, %d rows", feed, len(extracted), sum(e.rows_in for e in extracted))
+    return extracted
+
+
+@task(name="land-feed", cache_policy=NO_CACHE)
+def land_feed(con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, now: datetime) -> int:
+    """Append new files to raw with lineage; a file landed before is skipped."""
+    rows = sum(land_file(con, file, run_id, now) for file in extracted)
+    get_run_logger().info("landed %d rows from %d files", rows, len(extracted))
+    return rows
+
+
+@task(name="build-models", cache_policy=NO_CACHE)
+def build_models(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> dict[str, int]:
+    """Rebuild staging (typed, latest per key) and core facts from raw."""
+    from warehouse.database import set_variables
+
+    set_variables(con, variables)
+    counts = {}
+    for layer, models in (("staging", STAGING_MODELS), ("core", CORE_MODELS)):
+        for model in models:
+            counts[f"{layer}.{model}"] = run_model(con, layer, model)
+    get_run_logger().info("models: %s", counts)
+    return counts
+
+
+@task(name="validate-stages", cache_policy=NO_CACHE)
+def validate_stages(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[ExpectationResult]:
+    """Run every stage suite with Great Expectations inside DuckDB."""
+    results = validate_suites(con, variables, load_catalog())
+    logger = get_run_logger()
+    for result in results:
+        logger.info("%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count)
+    return results
+
+
+@task(name="publish-exceptions", cache_policy=NO_CACHE)
+def publish(con: duckdb.DuckDBPyConnection, results: list[ExpectationResult], as_of: datetime) -> dict[str, int]:
+    """Swap in every check's exception table at once; counts must agree with GX's."""
+    counts = publish_exceptions(con, all_checks(), as_of)
+    for result in results:
+        if result.check_id != "contract" and result.unexpected_count != counts[result.check_id]:
+            raise RuntimeError(
+                f"{result.check_id}: GX found {result.unexpected_count} rows, the table has {counts[result.check_id]}"
+            )
+    return counts
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, started: datetime, status: str) -> None:
+    finished = datetime.now(UTC)
+    con.execute("begin transaction")
+    con.execute(
+        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
+        [summary.run_id, str(flow_run.get_id() or ""), summary.window.start, summary.window.end,
+         started, finished, status],
+    )
+    con.executemany(
+        "insert into audit.row_counts values (?, ?, ?, ?)",
+        [[summary.run_id, "land", feed, n] for feed, n in summary.rows_landed.items()]
+        + [[summary.run_id, "model", table, n] for table, n in summary.model_rows.items()]
+        + [[summary.run_id, "exceptions", check, n] for check, n in summary.exceptions.items()],
+    )
+    con.executemany(
+        "insert into audit.validations values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[summary.run_id, v.suite, v.check_id, v.expectation, v.success, v.unexpected_count,
+          v.duration_s, finished] for v in summary.validations],
+    )
+    con.execute("commit")
+
+
+@flow(name="hourly-reconciliation", log_prints=True)
+def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
+    """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
+    settings = load_settings(settings_file)
+    window = hourly_window(window_start, settings.calendar.timezone)
+    started = datetime.now(UTC)
+    summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
+    con = open_warehouse(settings.warehouse.path, started)
+    try:
+        folder = settings.source.folder
+        if settings.source.kind == "demo":
+            folder = generate_demo_feed(settings, window.end)
+        for feed in FEEDS:
+            extracted = extract_feed(folder, feed)
+            summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started)
+        variables = check_variables(settings, window.end)
+        summary.model_rows = build_models(con, variables)
+        summary.validations = validate_stages(con, variables)
+        summary.exceptions = publish(con, summary.validations, window.end)
+        _record_run(con, summary, started, "completed")
+    except Exception:
+        _record_run(con, summary, started, "failed")
+        raise
+    finally:
+        con.close()
+    print(summary.report(load_catalog()))
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run one hourly reconciliation window.")
+    parser.add_argument("--window-start", type=datetime.fromisoformat, default=None,
+                        help="start of the hour to reconcile, ISO-8601 with zone (default: the last whole hour)")
+    parser.add_argument("--settings", default=None, help="settings YAML (default: config/defaults.yaml)")
+    args = parser.parse_args()
+    hourly_reconciliation(window_start=args.window_start, settings_file=args.settings)
+
+
+if __name__ == "__main__":
+    main()

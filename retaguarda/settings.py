@@ -1,0 +1,135 @@
+"""Validated settings: config/defaults.yaml, then a settings file, then the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
+ENV_PREFIX = "RETAGUARDA__"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseSettings(_Strict):
+    path: Path
+
+
+class SourceSettings(_Strict):
+    kind: Literal["demo", "folder"]
+    folder: Path
+
+
+class DemoSettings(_Strict):
+    seed: int
+    days: int = Field(gt=0)
+    orders_per_hour: float = Field(gt=0)
+    anomaly_rate: float = Field(ge=0, le=1)
+
+
+class CalendarSettings(_Strict):
+    timezone: str
+    open_hour: int = Field(ge=0, le=23)
+    close_hour: int = Field(ge=1, le=24)
+    holidays: Literal["BR", "none"]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Thresholds(_Strict):
+    accepted_currencies: list[str]
+    clock_skew_minutes: float = Field(ge=0)
+    money_tolerance: float = Field(ge=0)
+    payment_sla_hours: float = Field(gt=0)
+    refund_grace_hours: float = Field(ge=0)
+    allocation_sla_business_hours: float = Field(gt=0)
+    first_scan_sla_business_hours: float = Field(gt=0)
+    stalled_business_days: int = Field(gt=0)
+    close_grace_hours: float = Field(ge=0)
+    restock_sla_business_hours: float = Field(gt=0)
+    weight_tolerance_pct: float = Field(ge=0)
+
+
+class CheckOverride(_Strict):
+    severity: Literal["low", "medium", "high", "critical"] | None = None
+    owner: str | None = None
+
+
+class Settings(_Strict):
+    warehouse: WarehouseSettings
+    source: SourceSettings
+    demo: DemoSettings
+    calendar: CalendarSettings
+    thresholds: Thresholds
+    checks: dict[str, CheckOverride]
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping of sections at the top level")
+    return data
+
+
+def _environment_overrides(environ: dict[str, str]) -> dict:
+    """RETAGUARDA__THRESHOLDS__PAYMENT_SLA_HOURS=72 -> {thresholds: {payment_sla_hours: 72}}."""
+    overrides: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = name[len(ENV_PREFIX) :].lower().split("__")
+        node = overrides
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = yaml.safe_load(raw)
+    return overrides
+
+
+def load_settings(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    data = _read_yaml(DEFAULTS_FILE)
+    path = path or environ.get("RETAGUARDA_SETTINGS")
+    if path:
+        data = _merge(data, _read_yaml(Path(path)))
+    data = _merge(data, _environment_overrides(environ))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,70 @@
+"""Materialise one exception table per check and swap them in with one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from expectations.catalog import Check
+from warehouse.database import identifier
+
+# Columns every exception table starts with; the check's evidence columns follow.
+EXCEPTION_COLUMNS = (
+    "check_id", "stage", "severity", "owner", "entity_type", "entity_id", "amount_at_risk", "as_of",
+)
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, check: Check, as_of: datetime) -> None:
+    table = f"exceptions.{identifier(check.id)}"
+    con.execute(
+        f"""
+        create or replace table {table} as
+        with found as ({check.sql})
+        select
+            ?::varchar as check_id, ?::varchar as stage, ?::varchar as severity,
+            ?::varchar as owner, ?::varchar as entity_type, entity_id,
+            amount_at_risk::decimal(18, 2) as amount_at_risk, ?::timestamptz as as_of,
+            found.* exclude (entity_id, amount_at_risk)
+        from found
+        order by entity_id
+        """,
+        [check.id, check.stage, check.severity, check.owner, check.entity, as_of],
+    )
+
+
+def _current_rows(con: duckdb.DuckDBPyConnection, check: Check) -> str:
+    """SQL selecting one check's rows in the shape of exceptions.current."""
+    table = f"exceptions.{identifier(check.id)}"
+    columns = [row[0] for row in con.execute(f"describe {table}").fetchall()]
+    evidence = ", ".join(
+        f"{identifier(column)} := {identifier(column)}"
+        for column in columns
+        if column not in EXCEPTION_COLUMNS
+    )
+    return (
+        f"select {', '.join(EXCEPTION_COLUMNS)}, "
+        f"to_json(struct_pack({evidence}))::varchar as evidence from {table}"
+    )
+
+
+def publish_exceptions(
+    con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], as_of: datetime
+) -> dict[str, int]:
+    """Every check's table plus exceptions.current (all checks, evidence as JSON), atomically."""
+    counts = {}
+    con.execute("begin transaction")
+    try:
+        for check in checks:
+            _materialise(con, check, as_of)
+        union = " union all ".join(_current_rows(con, check) for check in checks)
+        con.execute(f"create or replace table exceptions.current as {union} order by check_id, entity_id")
+        rows = con.execute(
+            "select check_id, count(*) from exceptions.current group by check_id"
+        ).fetchall()
+        counts = {check.id: 0 for check in checks} | dict(rows)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return counts

@@ -1,0 +1,89 @@
+"""Run the stage suites with Great Expectations inside DuckDB."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
+
+from expectations.catalog import Check, Suite  # noqa: E402
+from expectations.gx_duckdb import DuckDBDatasource  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    suite: str
+    check_id: str  # the check's id, or "contract" for a data-contract expectation
+    expectation: str
+    success: bool
+    unexpected_count: int | None
+    duration_s: float
+
+
+def _check_expectation(check: Check) -> gxe.UnexpectedRowsExpectation:
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=check.sql,
+        description=f"{check.id}: {check.catches}",
+        meta={"check_id": check.id, "stage": check.stage, "severity": check.severity,
+              "owner": check.owner, "entity": check.entity},
+    )
+
+
+def build_suite(suite: Suite) -> gx.ExpectationSuite:
+    expectations = [
+        get_expectation_impl(name)(**kwargs, meta={"check_id": "contract"})
+        for name, kwargs in suite.contract
+    ]
+    expectations += [_check_expectation(check) for check in suite.checks]
+    return gx.ExpectationSuite(name=suite.stage, expectations=expectations)
+
+
+def _unexpected_count(result: Any) -> int | None:
+    if "unexpected_count" in result.result:
+        return result.result["unexpected_count"]
+    return result.result.get("observed_value")
+
+
+def validate_suites(
+    con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
+) -> list[ExpectationResult]:
+    """Validate every suite against its batch table; one result per expectation."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    datasource = context.data_sources.add_duckdb(DuckDBDatasource.on(con, variables))
+    results = []
+    for suite in suites:
+        asset = datasource.add_query_asset(suite.stage, query=f"select * from {suite.batch}")
+        batch = asset.add_batch_definition_whole_table("whole").get_batch()
+        started = time.perf_counter()
+        validation = batch.validate(build_suite(suite), result_format="BASIC")
+        duration = time.perf_counter() - started
+        for result in validation.results:
+            config = result.expectation_config
+            count = _unexpected_count(result)
+            if count is None:  # GX reports a failed metric as a failed expectation
+                raise RuntimeError(
+                    f"suite {suite.stage}: {config.type} ({config.meta.get('check_id')}) "
+                    f"could not be computed: {str(result.exception_info)[:2000]}"
+                )
+            results.append(
+                ExpectationResult(
+                    suite=suite.stage,
+                    check_id=config.meta["check_id"],
+                    expectation=config.type,
+                    success=result.success,
+                    unexpected_count=count,
+                    duration_s=duration,
+                )
+            )
+    return results

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from retaguarda.settings import load_settings  # noqa: E402
+from warehouse.database import connect, migrate, set_variables  # noqa: E402
+
+AS_OF = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+LINEAGE = {"_source": "test", "_batch_id": "b1", "_file": "literal", "_loaded_at": AS_OF}
+
+
+@pytest.fixture
+def warehouse() -> duckdb.DuckDBPyConnection:
+    """A migrated in-memory warehouse with the default thresholds bound, as_of = AS_OF."""
+    con = connect(":memory:")
+    migrate(con, AS_OF)
+    set_variables(con, {"as_of": AS_OF, **load_settings(environ={}).thresholds.model_dump()})
+    yield con
+    con.close()
+
+
+def insert_raw(con: duckdb.DuckDBPyConnection, table: str, *rows: dict[str, Any]) -> None:
+    """Append literal rows to a raw table, as text, with test lineage."""
+    for number, row in enumerate(rows, start=1):
+        values = {**{k: None if v is None else str(v) for k, v in row.items()}, **LINEAGE, "_row_number": number}
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        con.execute(f"insert into raw.{table} ({columns}) values ({marks})", list(values.values()))
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
