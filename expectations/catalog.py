@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,9 @@ SEVERITIES = ("low", "medium", "high", "critical")
 ENTITIES = ("order", "order_line", "shipment", "stock_position", "tracking_number", "invoice")
 
 
+_VARIABLE = re.compile(r"getvariable\('([a-z_]+)'\)")
+
+
 class CatalogError(ValueError):
     """A suite file that does not describe valid checks."""
 
@@ -33,11 +37,15 @@ class Check:
     severity: str
     owner: str
     catches: str
-    parameters: tuple[str, ...]
 
     @property
     def sql(self) -> str:
         return (SQL_DIR / f"{self.id}.sql").read_text()
+
+    @property
+    def parameters(self) -> list[str]:
+        """The run parameters and thresholds the check's SQL reads."""
+        return sorted(set(_VARIABLE.findall(self.sql)))
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Suite:
 
 def _check(stage: str, raw: dict, source: Path) -> Check:
     where = f"{source.name}: check {raw.get('id', '?')}"
-    expected = {"id", "entity", "severity", "owner", "catches", "parameters"}
+    expected = {"id", "entity", "severity", "owner", "catches"}
     if set(raw) != expected:
         raise CatalogError(f"{where}: keys must be {sorted(expected)}, got {sorted(raw)}")
     if raw["severity"] not in SEVERITIES:
@@ -60,7 +68,7 @@ def _check(stage: str, raw: dict, source: Path) -> Check:
         raise CatalogError(f"{where}: entity must be one of {ENTITIES}")
     if not (SQL_DIR / f"{identifier(raw['id'])}.sql").exists():
         raise CatalogError(f"{where}: missing SQL file expectations/sql/{raw['id']}.sql")
-    return Check(stage=stage, parameters=tuple(raw.pop("parameters")), **raw)
+    return Check(stage=stage, **raw)
 
 
 def load_suite(path: Path) -> Suite:
@@ -97,5 +105,19 @@ def load_catalog() -> tuple[Suite, ...]:
     return suites
 
 
-def all_checks() -> tuple[Check, ...]:
-    return tuple(check for suite in load_catalog() for check in suite.checks)
+def configured_catalog(overrides: dict[str, dict[str, str | None]]) -> tuple[Suite, ...]:
+    """The catalog with severity and owner overridden per check from the settings."""
+    unknown = sorted(set(overrides) - {check.id for check in all_checks()})
+    if unknown:
+        raise CatalogError(f"settings name checks that do not exist: {unknown}")
+    return tuple(
+        replace(suite, checks=tuple(
+            replace(check, **{k: v for k, v in overrides.get(check.id, {}).items() if v is not None})
+            for check in suite.checks
+        ))
+        for suite in load_catalog()
+    )
+
+
+def all_checks(suites: tuple[Suite, ...] | None = None) -> tuple[Check, ...]:
+    return tuple(check for suite in suites or load_catalog() for check in suite.checks)

@@ -14,14 +14,15 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from expectations.catalog import Suite, all_checks, load_catalog
+from expectations.catalog import Suite, all_checks, configured_catalog
 from flows.window import Window, hourly_window
 from retaguarda.settings import Settings, load_settings
 from tasks.extract import FEEDS, ExtractedFile, extract_file, feed_files
 from tasks.land import land_file
 from tasks.publish import publish_exceptions
 from tasks.validate import ExpectationResult, validate_suites
-from warehouse.database import CORE_MODELS, STAGING_MODELS, connect, migrate, run_model
+from tasks.transform import build_models
+from warehouse.database import connect, migrate
 
 
 @dataclass
@@ -45,11 +46,6 @@ class RunSummary:
         for failed in contract_failures:
             lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
         return "\n".join(lines)
-
-
-def check_variables(settings: Settings, as_of: datetime) -> dict[str, Any]:
-    """The values the check SQL reads with getvariable()."""
-    return {"as_of": as_of, **settings.thresholds.model_dump()}
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
@@ -105,23 +101,19 @@ def land_feed(con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], ru
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
-def build_models(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> dict[str, int]:
-    """Rebuild staging (typed, latest per key) and core facts from raw."""
-    from warehouse.database import set_variables
-
-    set_variables(con, variables)
-    counts = {}
-    for layer, models in (("staging", STAGING_MODELS), ("core", CORE_MODELS)):
-        for model in models:
-            counts[f"{layer}.{model}"] = run_model(con, layer, model)
+def build_models_task(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
+    """Rebuild staging (typed, latest per key), reference tables and core facts."""
+    counts = build_models(con, settings, as_of)
     get_run_logger().info("models: %s", counts)
     return counts
 
 
 @task(name="validate-stages", cache_policy=NO_CACHE)
-def validate_stages(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[ExpectationResult]:
+def validate_stages(
+    con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
+) -> list[ExpectationResult]:
     """Run every stage suite with Great Expectations inside DuckDB."""
-    results = validate_suites(con, variables, load_catalog())
+    results = validate_suites(con, variables, suites)
     logger = get_run_logger()
     for result in results:
         logger.info("%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count)
@@ -129,9 +121,11 @@ def validate_stages(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -
 
 
 @task(name="publish-exceptions", cache_policy=NO_CACHE)
-def publish(con: duckdb.DuckDBPyConnection, results: list[ExpectationResult], as_of: datetime) -> dict[str, int]:
+def publish(
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], results: list[ExpectationResult], as_of: datetime
+) -> dict[str, int]:
     """Swap in every check's exception table at once; counts must agree with GX's."""
-    counts = publish_exceptions(con, all_checks(), as_of)
+    counts = publish_exceptions(con, all_checks(suites), as_of)
     for result in results:
         if result.check_id != "contract" and result.unexpected_count != counts[result.check_id]:
             raise RuntimeError(
@@ -177,17 +171,17 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
         for feed in FEEDS:
             extracted = extract_feed(folder, feed)
             summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started)
-        variables = check_variables(settings, window.end)
-        summary.model_rows = build_models(con, variables)
-        summary.validations = validate_stages(con, variables)
-        summary.exceptions = publish(con, summary.validations, window.end)
+        suites = configured_catalog(settings.check_overrides())
+        summary.model_rows = build_models_task(con, settings, window.end)
+        summary.validations = validate_stages(con, settings.sql_variables(window.end), suites)
+        summary.exceptions = publish(con, suites, summary.validations, window.end)
         _record_run(con, summary, started, "completed")
     except Exception:
         _record_run(con, summary, started, "failed")
         raise
     finally:
         con.close()
-    print(summary.report(load_catalog()))
+    print(summary.report(suites))
     return summary
 
 

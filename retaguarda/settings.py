@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
@@ -45,6 +47,12 @@ class CalendarSettings(_Strict):
     close_hour: int = Field(ge=1, le=24)
     holidays: Literal["BR", "none"]
 
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> CalendarSettings:
+        if self.open_hour >= self.close_hour:
+            raise ValueError("open_hour must be before close_hour")
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -69,6 +77,14 @@ class Thresholds(_Strict):
     weight_tolerance_pct: float = Field(ge=0)
 
 
+def _valid_pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from exc
+    return value
+
+
 class CheckOverride(_Strict):
     severity: Literal["low", "medium", "high", "critical"] | None = None
     owner: str | None = None
@@ -76,11 +92,29 @@ class CheckOverride(_Strict):
 
 class Settings(_Strict):
     warehouse: WarehouseSettings
+    carriers: dict[str, str]
     source: SourceSettings
     demo: DemoSettings
     calendar: CalendarSettings
     thresholds: Thresholds
     checks: dict[str, CheckOverride]
+
+    @field_validator("carriers")
+    @classmethod
+    def _patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        return {carrier: _valid_pattern(pattern) for carrier, pattern in value.items()}
+
+    def sql_variables(self, as_of: datetime) -> dict[str, Any]:
+        """The values the SQL models and checks read with getvariable()."""
+        return {
+            "as_of": as_of,
+            "calendar_timezone": self.calendar.timezone,
+            "business_day_hours": self.calendar.close_hour - self.calendar.open_hour,
+            **self.thresholds.model_dump(),
+        }
+
+    def check_overrides(self) -> dict[str, dict[str, str | None]]:
+        return {check_id: override.model_dump() for check_id, override in self.checks.items()}
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -22,7 +22,7 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     """A migrated in-memory warehouse with the default thresholds bound, as_of = AS_OF."""
     con = connect(":memory:")
     migrate(con, AS_OF)
-    set_variables(con, {"as_of": AS_OF, **load_settings(environ={}).thresholds.model_dump()})
+    set_variables(con, load_settings(environ={}).sql_variables(AS_OF))
     yield con
     con.close()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import insert_raw, rows
-from warehouse.database import CORE_MODELS, STAGING_MODELS, run_model
+from conftest import AS_OF, insert_raw, rows
+
+from retaguarda.settings import load_settings
+from tasks.transform import build_models
 
 ORDER = {
     "order_id": "O-1", "channel": "web", "customer_id": "C-1", "placed_at": "2026-11-26T12:00:00Z",
@@ -20,10 +22,7 @@ def line(order_id: str, line_no: int, sku: str, quantity: int, price: str, updat
 
 
 def build_all(con) -> None:
-    for model in STAGING_MODELS:
-        run_model(con, "staging", model)
-    for model in CORE_MODELS:
-        run_model(con, "core", model)
+    build_models(con, load_settings(environ={}), AS_OF)
 
 
 def seed_catalog(con) -> None:

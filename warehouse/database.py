@@ -18,7 +18,11 @@ STAGING_MODELS = (
     "orders", "order_lines", "payments", "skus", "allocations", "stock_snapshots",
     "stock_movements", "shipments", "shipment_lines", "tracking_events", "carrier_invoices",
 )
-CORE_MODELS = ("order_capture", "order_fulfillment")
+CORE_MODELS = (
+    "order_capture", "order_fulfillment", "order_payments", "stock_positions",
+    "shipment_tracking", "order_delivery", "carrier_billing",
+)
+MACROS = SQL_DIR / "macros.sql"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 

@@ -1,0 +1,25 @@
+# Retaguarda: `make help` lists the targets.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help setup demo test lint bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+setup: ## install uv and the locked dependencies into .venv
+	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	uv sync --frozen --quiet
+
+demo: setup ## run one hourly reconciliation on the built-in demo back office
+	uv run --frozen python -m flows.hourly_reconciliation
+
+test: setup ## run the linter and the whole test suite
+	uv run --frozen ruff check .
+	uv run --frozen pytest
+
+lint: setup ## lint only
+	uv run --frozen ruff check .

@@ -1,0 +1,11 @@
+-- grain: one row per open order still unpaid past the payment SLA
+select
+    order_id as entity_id,
+    status,
+    placed_at,
+    round((epoch(getvariable('as_of')) - epoch(placed_at)) / 3600, 1) as hours_waiting,
+    total_amount as amount_at_risk
+from core.order_payments
+where status <> 'cancelled'
+  and paid_at is null
+  and (epoch(getvariable('as_of')) - epoch(placed_at)) / 3600 > getvariable('payment_sla_hours')

@@ -1,0 +1,13 @@
+-- grain: one row per invoice billing more weight than was declared, beyond tolerance
+select
+    invoice_id as entity_id,
+    carrier,
+    tracking_number,
+    shipment_id,
+    declared_weight_kg,
+    billed_weight_kg,
+    charged_amount,
+    round(charged_amount * (1 - declared_weight_kg / billed_weight_kg), 2) as amount_at_risk
+from core.carrier_billing
+where shipment_count > 0
+  and billed_weight_kg > declared_weight_kg * (1 + getvariable('weight_tolerance_pct') / 100)

@@ -1,0 +1,12 @@
+-- grain: one row per cancelled order that kept more money than it refunded
+select
+    order_id as entity_id,
+    cancelled_at,
+    captured_amount,
+    refunded_amount,
+    last_refund_at,
+    captured_amount - refunded_amount as amount_at_risk
+from core.order_payments
+where status = 'cancelled'
+  and captured_amount - refunded_amount > getvariable('money_tolerance')
+  and (epoch(getvariable('as_of')) - epoch(cancelled_at)) / 3600 > getvariable('refund_grace_hours')

@@ -1,0 +1,11 @@
+-- grain: one row per invoice for a tracking number we never shipped
+select
+    invoice_id as entity_id,
+    carrier,
+    tracking_number,
+    service,
+    invoiced_at,
+    billed_weight_kg,
+    charged_amount as amount_at_risk
+from core.carrier_billing
+where shipment_count = 0

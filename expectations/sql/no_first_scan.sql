@@ -1,0 +1,17 @@
+-- grain: one row per shipment with a label but no carrier scan within the SLA
+select
+    shipment_id as entity_id,
+    order_id,
+    carrier,
+    tracking_number,
+    shipped_at,
+    label_created_at,
+    first_scan_at,
+    round(business_hours_between(shipped_at, coalesce(first_scan_at, getvariable('as_of'))), 1)
+        as business_hours_to_scan,
+    order_total as amount_at_risk
+from core.shipment_tracking
+where tracking_well_formed
+  and label_created_at is not null
+  and business_hours_between(shipped_at, coalesce(first_scan_at, getvariable('as_of')))
+      > getvariable('first_scan_sla_business_hours')

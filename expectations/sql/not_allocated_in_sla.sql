@@ -1,0 +1,14 @@
+-- grain: one row per paid order allocated late, or not yet allocated past the SLA
+select
+    order_id as entity_id,
+    status,
+    paid_at,
+    first_allocated_at,
+    round(business_hours_between(paid_at, coalesce(first_allocated_at, getvariable('as_of'))), 1)
+        as business_hours_to_allocate,
+    total_amount as amount_at_risk
+from core.order_payments
+where paid_at is not null
+  and status <> 'cancelled'
+  and business_hours_between(paid_at, coalesce(first_allocated_at, getvariable('as_of')))
+      > getvariable('allocation_sla_business_hours')

@@ -1,0 +1,12 @@
+-- grain: one row per stock position where allocations exceed stock on hand
+select
+    position_id as entity_id,
+    warehouse_id,
+    sku,
+    snapshot_at,
+    on_hand,
+    allocated,
+    allocated - on_hand as units_short,
+    (allocated - on_hand) * unit_price as amount_at_risk
+from core.stock_positions
+where allocated > on_hand

@@ -1,0 +1,13 @@
+-- grain: one row per paid order whose net capture differs from its total
+select
+    order_id as entity_id,
+    status,
+    total_amount,
+    captured_amount,
+    refunded_amount,
+    captured_amount - refunded_amount - total_amount as difference,
+    abs(captured_amount - refunded_amount - total_amount) as amount_at_risk
+from core.order_payments
+where paid_at is not null
+  and status not in ('cancelled', 'returned')
+  and abs(captured_amount - refunded_amount - total_amount) > getvariable('money_tolerance')

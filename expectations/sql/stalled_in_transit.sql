@@ -1,0 +1,16 @@
+-- grain: one row per shipment with no carrier progress for N working days
+select
+    shipment_id as entity_id,
+    order_id,
+    carrier,
+    tracking_number,
+    last_status,
+    last_event_at,
+    last_location,
+    round(business_hours_between(last_event_at, getvariable('as_of')) / getvariable('business_day_hours'), 1)
+        as working_days_silent,
+    order_total as amount_at_risk
+from core.shipment_tracking
+where last_status in ('picked_up', 'in_transit')
+  and business_hours_between(last_event_at, getvariable('as_of'))
+      > getvariable('stalled_business_days') * getvariable('business_day_hours')

@@ -1,0 +1,15 @@
+-- grain: one row per stock position whose snapshot disagrees with the previous one plus movements
+select
+    position_id as entity_id,
+    warehouse_id,
+    sku,
+    previous_snapshot_at,
+    previous_on_hand,
+    movements_delta,
+    snapshot_at,
+    expected_on_hand,
+    on_hand,
+    on_hand - expected_on_hand as drift_units,
+    abs(on_hand - expected_on_hand) * unit_price as amount_at_risk
+from core.stock_positions
+where previous_snapshot_at is not null and on_hand <> expected_on_hand

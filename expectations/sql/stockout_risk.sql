@@ -1,0 +1,13 @@
+-- grain: one row per stock position whose free stock is below the reorder point
+select
+    position_id as entity_id,
+    warehouse_id,
+    sku,
+    snapshot_at,
+    on_hand,
+    allocated,
+    available,
+    reorder_point,
+    (reorder_point - available) * unit_price as amount_at_risk
+from core.stock_positions
+where allocated <= on_hand and available < reorder_point

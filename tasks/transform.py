@@ -1,0 +1,21 @@
+"""Build the warehouse models: staging, reference tables, business-time macros, core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from retaguarda.settings import Settings
+from tasks.reference import load_reference_tables
+from warehouse.database import CORE_MODELS, MACROS, STAGING_MODELS, run_model, set_variables
+
+
+def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
+    """Rebuild every model as of `as_of`; returns rows per table."""
+    set_variables(con, settings.sql_variables(as_of))
+    counts = {f"staging.{model}": run_model(con, "staging", model) for model in STAGING_MODELS}
+    counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
+    con.execute(MACROS.read_text())
+    counts |= {f"core.{model}": run_model(con, "core", model) for model in CORE_MODELS}
+    return counts
