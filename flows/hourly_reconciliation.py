@@ -20,8 +20,8 @@ from retaguarda.settings import Settings, load_settings
 from tasks.extract import FEEDS, ExtractedFile, extract_file, feed_files
 from tasks.land import land_file
 from tasks.publish import publish_exceptions
-from tasks.validate import ExpectationResult, validate_suites
 from tasks.transform import build_models
+from tasks.validate import ExpectationResult, validate_suites
 from warehouse.database import connect, migrate
 
 
@@ -81,7 +81,18 @@ def generate_demo_feed(settings: Settings, end: datetime) -> Path:
     return settings.source.folder
 
 
-@task(name="extract-feed", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def _io_error(task, task_run, state) -> bool:
+    """Retry reads that failed on I/O; a malformed file fails at once."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="extract-feed", retries=2, retry_delay_seconds=5, retry_condition_fn=_io_error, cache_policy=NO_CACHE)
 def extract_feed(folder: Path, feed: str) -> list[ExtractedFile]:
     """Read one feed's files from the source folder."""
     files = feed_files(folder, feed)
@@ -116,7 +127,9 @@ def validate_stages(
     results = validate_suites(con, variables, suites)
     logger = get_run_logger()
     for result in results:
-        logger.info("%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count)
+        logger.info(
+            "%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count
+        )
     return results
 
 
@@ -142,17 +155,19 @@ def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, started: da
         [summary.run_id, str(flow_run.get_id() or ""), summary.window.start, summary.window.end,
          started, finished, status],
     )
-    con.executemany(
-        "insert into audit.row_counts values (?, ?, ?, ?)",
+    counts = (
         [[summary.run_id, "land", feed, n] for feed, n in summary.rows_landed.items()]
         + [[summary.run_id, "model", table, n] for table, n in summary.model_rows.items()]
-        + [[summary.run_id, "exceptions", check, n] for check, n in summary.exceptions.items()],
+        + [[summary.run_id, "exceptions", check, n] for check, n in summary.exceptions.items()]
     )
-    con.executemany(
-        "insert into audit.validations values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[summary.run_id, v.suite, v.check_id, v.expectation, v.success, v.unexpected_count,
-          v.duration_s, finished] for v in summary.validations],
-    )
+    validations = [
+        [summary.run_id, v.suite, v.check_id, v.expectation, v.success, v.unexpected_count, v.duration_s, finished]
+        for v in summary.validations
+    ]
+    if counts:
+        con.executemany("insert into audit.row_counts values (?, ?, ?, ?)", counts)
+    if validations:
+        con.executemany("insert into audit.validations values (?, ?, ?, ?, ?, ?, ?, ?)", validations)
     con.execute("commit")
 
 

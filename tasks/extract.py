@@ -85,7 +85,7 @@ def read_order_page(path: Path) -> tuple[int, dict[str, pl.DataFrame]]:
 
 def read_csv(path: Path) -> pl.DataFrame:
     try:
-        return pl.read_csv(path, infer_schema=False, missing_utf8_is_empty_string=False)
+        return pl.read_csv(path, infer_schema=False)
     except pl.exceptions.PolarsError as exc:
         raise FeedError(f"{path}: cannot read CSV ({exc})") from exc
 

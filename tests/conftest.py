@@ -38,3 +38,21 @@ def insert_raw(con: duckdb.DuckDBPyConnection, table: str, *rows: dict[str, Any]
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[tuple]:
     return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect API for the whole session: it is slow to start."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def write_settings(path, **sections: dict) -> str:
+    """A settings file overriding the given sections of config/defaults.yaml."""
+    import yaml
+
+    path.write_text(yaml.safe_dump({k: {kk: str(vv) if hasattr(vv, "parts") else vv for kk, vv in v.items()}
+                                    for k, v in sections.items()}))
+    return str(path)

@@ -26,7 +26,8 @@ def build_all(con) -> None:
 
 
 def seed_catalog(con) -> None:
-    insert_raw(con, "skus", *({"sku": s, "description": s, "unit_weight_kg": "1.0", "reorder_point": "5"} for s in ("A", "B")))
+    insert_raw(con, "skus",
+               *({"sku": s, "description": s, "unit_weight_kg": "1.0", "reorder_point": "5"} for s in ("A", "B")))
 
 
 def test_staging_orders_keeps_the_latest_version_and_its_lines(warehouse):

@@ -1,0 +1,88 @@
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from retaguarda.calendar import BusinessCalendar, brazil_holidays, easter
+
+SP = ZoneInfo("America/Sao_Paulo")
+CAL = BusinessCalendar()
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SP)
+
+
+def test_easter_and_movable_holidays_2026():
+    assert easter(2026) == date(2026, 4, 5)
+    holidays = brazil_holidays(2026)
+    assert {date(2026, 2, 16), date(2026, 2, 17)} <= holidays  # Carnival
+    assert date(2026, 4, 3) in holidays  # Good Friday
+    assert date(2026, 6, 4) in holidays  # Corpus Christi
+    assert date(2026, 11, 20) in holidays
+    assert len(holidays) == 13
+
+
+def test_easter_known_years():
+    assert easter(2024) == date(2024, 3, 31)
+    assert easter(2025) == date(2025, 4, 20)
+    assert easter(2027) == date(2027, 3, 28)
+
+
+def test_working_days():
+    assert CAL.is_working_day(date(2026, 11, 19))  # Thursday
+    assert not CAL.is_working_day(date(2026, 11, 20))  # Consciencia Negra, a Friday
+    assert not CAL.is_working_day(date(2026, 11, 21))  # Saturday
+    assert BusinessCalendar(holidays="none").is_working_day(date(2026, 11, 20))
+
+
+def test_friday_evening_plus_two_hours_is_monday_morning():
+    result = CAL.add_business_hours(local(2026, 11, 27, 17), 2)
+    assert result == local(2026, 11, 30, 10)
+    assert result.tzinfo == UTC
+
+
+def test_add_skips_holiday_and_weekend():
+    # Thursday 17:00 before the Friday holiday: 1 h on Thursday, 1 h on Monday
+    assert CAL.add_business_hours(local(2026, 11, 19, 17), 2) == local(2026, 11, 23, 10)
+
+
+def test_add_before_opening_and_exact_close():
+    assert CAL.add_business_hours(local(2026, 11, 24, 6), 1) == local(2026, 11, 24, 10)
+    assert CAL.add_business_hours(local(2026, 11, 24, 17), 1) == local(2026, 11, 24, 18)
+    assert CAL.add_business_hours(local(2026, 11, 24, 18), 0.5) == local(2026, 11, 25, 9, 30)
+
+
+def test_hours_across_a_weekend():
+    assert CAL.business_hours_between(local(2026, 11, 27, 15), local(2026, 11, 30, 11)) == 5
+    assert CAL.business_hours_between(local(2026, 11, 28, 10), local(2026, 11, 29, 20)) == 0
+    assert CAL.business_hours_between(local(2026, 11, 30, 11), local(2026, 11, 27, 15)) == 0
+
+
+def test_hours_across_holiday():
+    # Thursday 12:00 -> Monday 12:00 over the Friday holiday: 6 h + 3 h
+    assert CAL.business_hours_between(local(2026, 11, 19, 12), local(2026, 11, 23, 12)) == 9
+
+
+def test_add_and_between_agree():
+    start = local(2026, 12, 22, 16, 25)
+    for hours in (0.5, 3, 9, 16, 24, 40.25):
+        later = CAL.add_business_hours(start, hours)
+        assert CAL.business_hours_between(start, later) == pytest.approx(hours)
+
+
+def test_working_days_rows_are_utc():
+    rows = CAL.working_days(date(2026, 11, 19), date(2026, 11, 24))
+    assert [d for d, _, _ in rows] == [date(2026, 11, 19), date(2026, 11, 23), date(2026, 11, 24)]
+    day, opens, closes = rows[0]
+    assert opens == datetime(2026, 11, 19, 12, tzinfo=UTC)
+    assert closes - opens == timedelta(hours=9)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError):
+        CAL.business_hours_between(datetime(2026, 1, 5, 10), local(2026, 1, 6))
+    with pytest.raises(ValueError):
+        BusinessCalendar(holidays="US")
+    with pytest.raises(ValueError):
+        BusinessCalendar(open_hour=18, close_hour=9)
