@@ -30,8 +30,15 @@ class WarehouseSettings(_Strict):
 
 
 class SourceSettings(_Strict):
-    kind: Literal["demo", "folder"]
+    kind: Literal["demo", "folder", "mapped"]
     folder: Path
+    mapping: Path | None = None  # with kind "mapped": the sources and mappings file
+
+    @model_validator(mode="after")
+    def _mapping_when_mapped(self) -> SourceSettings:
+        if self.kind == "mapped" and self.mapping is None:
+            raise ValueError("source.kind 'mapped' needs source.mapping, the path of a mapping file")
+        return self
 
 
 class DemoSettings(_Strict):
