@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,38 +13,19 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from expectations.catalog import Suite, all_checks, configured_catalog
-from flows.window import Window, hourly_window
+from expectations.catalog import Suite, configured_catalog
+from flows.window import hourly_window
 from retaguarda.settings import Settings, load_settings
+from tasks.alerts import send_alerts
+from tasks.artifacts import publish_artifacts
+from tasks.audit import RunSummary, record_run
 from tasks.extract import FEEDS, ExtractedFile, extract_file, feed_files
 from tasks.land import land_file
-from tasks.publish import publish_exceptions
+from tasks.ledger import export_open
+from tasks.publish import Publication, publish
 from tasks.transform import build_models
 from tasks.validate import ExpectationResult, validate_suites
 from warehouse.database import connect, migrate
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    window: Window
-    rows_landed: dict[str, int] = field(default_factory=dict)  # feed -> rows
-    model_rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows
-    validations: list[ExpectationResult] = field(default_factory=list)
-    exceptions: dict[str, int] = field(default_factory=dict)  # check id -> rows
-
-    def report(self, suites: tuple[Suite, ...]) -> str:
-        lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
-        lines.append("rows landed: " + ", ".join(f"{f} {n}" for f, n in self.rows_landed.items()))
-        lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}")
-        for suite in suites:
-            counts = [self.exceptions.get(check.id, 0) for check in suite.checks]
-            failing = sum(1 for n in counts if n)
-            lines.append(f"{suite.stage:<18}{len(counts):>7}{failing:>9}{sum(counts):>12}")
-        contract_failures = [v for v in self.validations if v.check_id == "contract" and not v.success]
-        for failed in contract_failures:
-            lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
-        return "\n".join(lines)
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
@@ -134,41 +114,34 @@ def validate_stages(
 
 
 @task(name="publish-exceptions", cache_policy=NO_CACHE)
-def publish(
-    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], results: list[ExpectationResult], as_of: datetime
-) -> dict[str, int]:
-    """Swap in every check's exception table at once; counts must agree with GX's."""
-    counts = publish_exceptions(con, all_checks(suites), as_of)
+def publish_task(
+    con: duckdb.DuckDBPyConnection,
+    suites: tuple[Suite, ...],
+    settings: Settings,
+    results: list[ExpectationResult],
+    run_id: str,
+    as_of: datetime,
+) -> Publication:
+    """Swap in exception tables, ledger and history at once; counts must agree with GX's."""
+    publication = publish(con, suites, settings, run_id, as_of)
     for result in results:
-        if result.check_id != "contract" and result.unexpected_count != counts[result.check_id]:
+        if result.check_id != "contract" and result.unexpected_count != publication.counts[result.check_id]:
             raise RuntimeError(
-                f"{result.check_id}: GX found {result.unexpected_count} rows, the table has {counts[result.check_id]}"
+                f"{result.check_id}: GX found {result.unexpected_count} rows, "
+                f"the exception table has {publication.counts[result.check_id]}"
             )
-    return counts
+    if not publication.published:
+        get_run_logger().warning("a newer window is already published: ledger and exception tables left as they are")
+    return publication
 
 
-def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, started: datetime, status: str) -> None:
-    finished = datetime.now(UTC)
-    con.execute("begin transaction")
-    con.execute(
-        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
-        [summary.run_id, str(flow_run.get_id() or ""), summary.window.start, summary.window.end,
-         started, finished, status],
-    )
-    counts = (
-        [[summary.run_id, "land", feed, n] for feed, n in summary.rows_landed.items()]
-        + [[summary.run_id, "model", table, n] for table, n in summary.model_rows.items()]
-        + [[summary.run_id, "exceptions", check, n] for check, n in summary.exceptions.items()]
-    )
-    validations = [
-        [summary.run_id, v.suite, v.check_id, v.expectation, v.success, v.unexpected_count, v.duration_s, finished]
-        for v in summary.validations
-    ]
-    if counts:
-        con.executemany("insert into audit.row_counts values (?, ?, ?, ?)", counts)
-    if validations:
-        con.executemany("insert into audit.validations values (?, ?, ?, ?, ?, ?, ?, ?)", validations)
-    con.execute("commit")
+@task(name="share-results", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def share_results(con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary) -> int:
+    """Artifacts in the Prefect UI, the open-ledger exports, and alerts on change."""
+    window = str(summary.window)
+    publish_artifacts(con, summary.run_id, window, summary.events)
+    export_open(con, settings.ledger.export_dir)
+    return send_alerts(con, summary.run_id, window, settings.alerts.block, settings.alerts.min_severity)
 
 
 @flow(name="hourly-reconciliation", log_prints=True)
@@ -189,10 +162,14 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
         suites = configured_catalog(settings.check_overrides())
         summary.model_rows = build_models_task(con, settings, window.end)
         summary.validations = validate_stages(con, settings.sql_variables(window.end), suites)
-        summary.exceptions = publish(con, suites, summary.validations, window.end)
-        _record_run(con, summary, started, "completed")
+        publication = publish_task(con, suites, settings, summary.validations, summary.run_id, window.end)
+        summary.exceptions, summary.events = publication.counts, publication.events
+        summary.published = publication.published
+        if publication.published:
+            summary.alerts_sent = share_results(con, settings, summary)
+        record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
     except Exception:
-        _record_run(con, summary, started, "failed")
+        record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
         raise
     finally:
         con.close()

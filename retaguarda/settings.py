@@ -92,9 +92,30 @@ def _valid_pattern(value: str) -> str:
     return value
 
 
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class LedgerSettings(_Strict):
+    escalate_every_business_hours: float | None = Field(gt=0)
+    export_dir: Path
+
+
+class AlertSettings(_Strict):
+    block: str | None
+    min_severity: Severity
+
+    @field_validator("block")
+    @classmethod
+    def _block_slug(cls, value: str | None) -> str | None:
+        if value is not None and value.count("/") != 1:
+            raise ValueError("a block is named 'type/name', e.g. custom-webhook/ops-alerts")
+        return value
+
+
 class CheckOverride(_Strict):
-    severity: Literal["low", "medium", "high", "critical"] | None = None
+    severity: Severity | None = None
     owner: str | None = None
+    escalate_every_business_hours: float | None = Field(default=None, gt=0)
 
 
 class Settings(_Strict):
@@ -104,6 +125,8 @@ class Settings(_Strict):
     demo: DemoSettings
     calendar: CalendarSettings
     thresholds: Thresholds
+    ledger: LedgerSettings
+    alerts: AlertSettings
     checks: dict[str, CheckOverride]
 
     @field_validator("carriers")
@@ -121,7 +144,17 @@ class Settings(_Strict):
         }
 
     def check_overrides(self) -> dict[str, dict[str, str | None]]:
-        return {check_id: override.model_dump() for check_id, override in self.checks.items()}
+        """Severity and owner per check, where the settings change them."""
+        return {
+            check_id: override.model_dump(include={"severity", "owner"}) for check_id, override in self.checks.items()
+        }
+
+    def escalation(self, check_id: str) -> float | None:
+        """Business hours open before the check's exceptions go up one severity level."""
+        override = self.checks.get(check_id)
+        if override and override.escalate_every_business_hours is not None:
+            return override.escalate_every_business_hours
+        return self.ledger.escalate_every_business_hours
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -1,12 +1,15 @@
-"""Materialise one exception table per check and swap them in with one transaction."""
+"""Publish a run: exception tables, ledger and history, swapped in with one transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
-from expectations.catalog import Check
+from expectations.catalog import Check, Suite, all_checks
+from retaguarda.settings import Settings
+from tasks.ledger import published_as_of, refresh_checks, update_ledger
 from warehouse.database import identifier
 
 # Columns every exception table starts with; the check's evidence columns follow.
@@ -48,23 +51,46 @@ def _current_rows(con: duckdb.DuckDBPyConnection, check: Check) -> str:
     )
 
 
-def publish_exceptions(
-    con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], as_of: datetime
-) -> dict[str, int]:
-    """Every check's table plus exceptions.current (all checks, evidence as JSON), atomically."""
-    counts = {}
+def publish_exceptions(con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], as_of: datetime) -> dict[str, int]:
+    """Every check's table plus exceptions.current (all checks, evidence as JSON).
+
+    Runs inside the caller's transaction, so readers see all tables change at once.
+    """
+    for check in checks:
+        _materialise(con, check, as_of)
+    union = " union all ".join(_current_rows(con, check) for check in checks)
+    con.execute(f"create or replace table exceptions.current as {union} order by check_id, entity_id")
+    rows = con.execute("select check_id, count(*) from exceptions.current group by check_id").fetchall()
+    return {check.id: 0 for check in checks} | dict(rows)
+
+
+@dataclass(frozen=True)
+class Publication:
+    counts: dict[str, int]  # check id -> exceptions found as of the window end
+    events: dict[str, int]  # ledger event -> exceptions (new, reopened, escalated, resolved)
+    published: bool  # False when a newer window is already published
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings, run_id: str, as_of: datetime
+) -> Publication:
+    """Swap in exception tables, ledger and history in one transaction.
+
+    A window older than the published one (a backfill, a late retry) only counts its
+    exceptions: it must not resolve what a newer run found.
+    """
+    checks = all_checks(suites)
+    newest = published_as_of(con)
+    if newest is not None and as_of < newest:
+        counts = {check.id: con.execute(f"select count(*) from ({check.sql})").fetchone()[0] for check in checks}
+        return Publication(counts=counts, events={}, published=False)
     con.execute("begin transaction")
     try:
-        for check in checks:
-            _materialise(con, check, as_of)
-        union = " union all ".join(_current_rows(con, check) for check in checks)
-        con.execute(f"create or replace table exceptions.current as {union} order by check_id, entity_id")
-        rows = con.execute(
-            "select check_id, count(*) from exceptions.current group by check_id"
-        ).fetchall()
-        counts = {check.id: 0 for check in checks} | dict(rows)
+        counts = publish_exceptions(con, checks, as_of)
+        refresh_checks(con, suites, settings)
+        events = update_ledger(con, run_id, as_of)
         con.execute("commit")
-    except Exception:
+    except BaseException:
         con.execute("rollback")
         raise
-    return counts
+    return Publication(counts=counts, events=events, published=True)

@@ -1,7 +1,7 @@
 -- grain: one row per carrier invoice, with the shipment(s) carrying its tracking number.
 create or replace table core.carrier_billing as
 with invoices as (
-    select * from staging.carrier_invoices where invoiced_at <= getvariable('as_of')
+    select * from staging.carrier_invoices
 ),
 
 shipped as (

@@ -12,14 +12,12 @@ payments as (
         min(occurred_at) filter (where kind = 'capture') as paid_at,
         max(occurred_at) filter (where kind = 'refund') as last_refund_at
     from staging.payments
-    where occurred_at <= getvariable('as_of')
     group by order_id
 ),
 
 allocations as (
     select order_id, min(allocated_at) as first_allocated_at
     from staging.allocations
-    where allocated_at <= getvariable('as_of')
     group by order_id
 ),
 

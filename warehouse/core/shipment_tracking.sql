@@ -8,7 +8,6 @@ shipments as (
     select shipments.*, orders.status as order_status, orders.total_amount as order_total
     from staging.shipments as shipments
     inner join orders on shipments.order_id = orders.order_id
-    where shipments.shipped_at <= getvariable('as_of')
 ),
 
 events as (
@@ -24,7 +23,6 @@ events as (
         max(event_at) filter (where status = 'delivered') as delivered_at,
         max(event_at) filter (where status = 'returned_to_sender') as returned_at
     from staging.tracking_events
-    where event_at <= getvariable('as_of')
     group by carrier, tracking_number
 ),
 
@@ -37,7 +35,7 @@ sharing as (
 restocks as (
     select order_id, max(occurred_at) as last_return_movement_at
     from staging.stock_movements
-    where reason = 'return' and occurred_at <= getvariable('as_of')
+    where reason = 'return'
     group by order_id
 ),
 

@@ -6,7 +6,6 @@ with snapshots as (
         *,
         row_number() over (partition by warehouse_id, sku order by snapshot_at desc) as recency
     from staging.stock_snapshots
-    where snapshot_at <= getvariable('as_of')
 ),
 
 latest as (

@@ -1,7 +1,8 @@
--- grain: one row per allocation_id, as last delivered
+-- grain: one row per allocation_id, as last delivered, known at as_of
 create or replace table staging.allocations as
 with source as (
     select * from raw.allocations
+    where cast(allocated_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

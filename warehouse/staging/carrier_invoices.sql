@@ -1,7 +1,8 @@
--- grain: one row per invoice_id, as last delivered
+-- grain: one row per invoice_id, as last delivered, known at as_of
 create or replace table staging.carrier_invoices as
 with source as (
     select * from raw.carrier_invoices
+    where cast(invoiced_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

@@ -1,7 +1,8 @@
--- grain: one row per order_id, the version with the latest updated_at
+-- grain: one row per order_id, the latest version known at as_of
 create or replace table staging.orders as
 with source as (
     select * from raw.orders
+    where cast(updated_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

@@ -1,7 +1,9 @@
--- grain: one row per payment_id, as last delivered
+-- grain: one row per payment_id, as last delivered, known at as_of
 create or replace table staging.payments as
 with source as (
     select * from raw.payments
+    where cast(occurred_at as timestamptz) <= getvariable('as_of')
+      and cast(order_updated_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

@@ -1,7 +1,11 @@
 -- grain: one row per (shipment_id, sku), as last delivered
 create or replace table staging.shipment_lines as
 with source as (
-    select * from raw.shipment_lines
+    select lines.*
+    from raw.shipment_lines as lines
+    semi join raw.shipments as shipments
+        on lines.shipment_id = shipments.shipment_id
+        and cast(shipments.shipped_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

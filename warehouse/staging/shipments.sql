@@ -1,7 +1,8 @@
--- grain: one row per shipment_id, as last delivered
+-- grain: one row per shipment_id, as last delivered, known at as_of
 create or replace table staging.shipments as
 with source as (
     select * from raw.shipments
+    where cast(shipped_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

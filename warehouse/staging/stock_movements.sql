@@ -1,7 +1,8 @@
--- grain: one row per movement_id, as last delivered
+-- grain: one row per movement_id, as last delivered, known at as_of
 create or replace table staging.stock_movements as
 with source as (
     select * from raw.stock_movements
+    where cast(occurred_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

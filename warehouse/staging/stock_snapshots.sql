@@ -1,7 +1,8 @@
--- grain: one row per (snapshot_at, warehouse_id, sku), as last delivered
+-- grain: one row per (snapshot_at, warehouse_id, sku), as last delivered, known at as_of
 create or replace table staging.stock_snapshots as
 with source as (
     select * from raw.stock_snapshots
+    where cast(snapshot_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

@@ -1,7 +1,8 @@
--- grain: one row per (carrier, tracking_number, event_at, status)
+-- grain: one row per (carrier, tracking_number, event_at, status), known at as_of
 create or replace table staging.tracking_events as
 with source as (
     select * from raw.tracking_events
+    where cast(event_at as timestamptz) <= getvariable('as_of')
 ),
 
 typed as (

@@ -1,0 +1,67 @@
+"""What a run did, returned by the flow and recorded in the audit schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from expectations.catalog import Suite
+from flows.window import Window
+from tasks.validate import ExpectationResult
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    window: Window
+    rows_landed: dict[str, int] = field(default_factory=dict)  # feed -> rows
+    model_rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows
+    validations: list[ExpectationResult] = field(default_factory=list)
+    exceptions: dict[str, int] = field(default_factory=dict)  # check id -> rows
+    events: dict[str, int] = field(default_factory=dict)  # ledger event -> exceptions
+    published: bool = False
+    alerts_sent: int = 0
+
+    def report(self, suites: tuple[Suite, ...]) -> str:
+        lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
+        lines.append("rows landed: " + ", ".join(f"{f} {n}" for f, n in self.rows_landed.items()))
+        lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}")
+        for suite in suites:
+            counts = [self.exceptions.get(check.id, 0) for check in suite.checks]
+            failing = sum(1 for n in counts if n)
+            lines.append(f"{suite.stage:<18}{len(counts):>7}{failing:>9}{sum(counts):>12}")
+        contract_failures = [v for v in self.validations if v.check_id == "contract" and not v.success]
+        for failed in contract_failures:
+            lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
+        if self.published:
+            lines.append("ledger: " + ", ".join(f"{n} {e}" for e, n in sorted(self.events.items())) or "no change")
+        else:
+            lines.append("ledger: not changed, a newer window is already published")
+        return "\n".join(lines)
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, flow_run_id: str, started: datetime, status: str
+) -> None:
+    finished = datetime.now(UTC)
+    con.execute("begin transaction")
+    con.execute(
+        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
+        [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status],
+    )
+    counts = (
+        [[summary.run_id, "land", feed, n] for feed, n in summary.rows_landed.items()]
+        + [[summary.run_id, "model", table, n] for table, n in summary.model_rows.items()]
+        + [[summary.run_id, "exceptions", check, n] for check, n in summary.exceptions.items()]
+    )
+    validations = [
+        [summary.run_id, v.suite, v.check_id, v.expectation, v.success, v.unexpected_count, v.duration_s, finished]
+        for v in summary.validations
+    ]
+    if counts:
+        con.executemany("insert into audit.row_counts values (?, ?, ?, ?)", counts)
+    if validations:
+        con.executemany("insert into audit.validations values (?, ?, ?, ?, ?, ?, ?, ?)", validations)
+    con.execute("commit")

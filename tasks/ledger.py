@@ -1,0 +1,117 @@
+"""The exception ledger: merge a run's exceptions, acknowledge, snooze, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from expectations.catalog import Suite, all_checks
+from retaguarda.settings import Settings
+from warehouse.database import SQL_DIR
+
+NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
+ACTIVE = ("open", "acknowledged", "reopened")
+
+
+class LedgerError(ValueError):
+    """An action the ledger cannot take; the message says why."""
+
+
+def published_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The newest as_of published: the ledger's present."""
+    return con.execute("select max(as_of) from exceptions.publications").fetchone()[0]
+
+
+def refresh_checks(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings) -> None:
+    con.execute("delete from exceptions.checks")
+    con.executemany(
+        "insert into exceptions.checks values (?, ?, ?, ?, ?, ?, ?)",
+        [[c.id, c.stage, c.entity, c.severity, c.owner, c.catches, settings.escalation(c.id)]
+         for c in all_checks(suites)],
+    )
+
+
+def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) -> dict[str, int]:
+    """Merge exceptions.current into the ledger (inside the caller's transaction); events by kind."""
+    con.execute(NEXT_SQL.read_text())
+    con.execute(
+        "insert into exceptions.ledger_events "
+        "select ?, ?, exception_id, event, severity from ledger_next where event is not null",
+        [run_id, as_of],
+    )
+    con.execute("delete from exceptions.ledger")
+    con.execute("insert into exceptions.ledger select * exclude (event) from ledger_next")
+    events = dict(
+        con.execute(
+            "select event, count(*) from ledger_next where event is not null group by event"
+        ).fetchall()
+    )
+    con.execute("drop table ledger_next")
+    con.execute("delete from exceptions.history where as_of = ?", [as_of])
+    con.execute(
+        """
+        insert into exceptions.history
+        select ?, ?, stage, check_id, severity, status, count(*), coalesce(sum(amount_at_risk), 0)
+        from exceptions.ledger
+        where status <> 'resolved' or resolved_at = ?
+        group by all
+        """,
+        [run_id, as_of, as_of],
+    )
+    con.execute("insert into exceptions.publications values (?, ?, now())", [run_id, as_of])
+    return events
+
+
+def acknowledge(
+    con: duckdb.DuckDBPyConnection,
+    exception_id: str,
+    actor: str,
+    note: str,
+    now: datetime,
+    snooze_until: datetime | None = None,
+) -> None:
+    """Mark an active exception as being handled, optionally hidden until `snooze_until`."""
+    if not actor.strip() or not note.strip():
+        raise LedgerError("an acknowledgement needs who did it and a note")
+    row = con.execute(
+        "select status, severity from exceptions.ledger where exception_id = ?", [exception_id]
+    ).fetchone()
+    if row is None:
+        raise LedgerError(f"no exception {exception_id!r} in the ledger")
+    if row[0] not in ACTIVE:
+        raise LedgerError(f"exception {exception_id} is {row[0]}; only open ones can be acknowledged")
+    if snooze_until is not None and snooze_until <= now:
+        raise LedgerError("snooze_until must be in the future")
+    con.execute("begin transaction")
+    con.execute(
+        """
+        update exceptions.ledger
+        set status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledged_severity = severity,
+            note = ?, snoozed_until = ?
+        where exception_id = ?
+        """,
+        [actor, now, note, snooze_until, exception_id],
+    )
+    con.execute(
+        "insert into exceptions.ledger_actions values (?, ?, ?, ?, ?, ?)",
+        [exception_id, "snooze" if snooze_until else "acknowledge", actor, note, snooze_until, now],
+    )
+    con.execute("commit")
+
+
+def export_open(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
+    """Write the active ledger as Parquet and CSV for the ops teams."""
+    folder.mkdir(parents=True, exist_ok=True)
+    query = (
+        "select exception_id, check_id, stage, severity, status, owner, entity_type, entity_id, "
+        "opened_at, age_business_hours, amount_at_risk, acknowledged_by, note, evidence "
+        "from exceptions.ledger where status <> 'resolved' order by severity, opened_at, exception_id"
+    )
+    paths = [folder / "open_exceptions.parquet", folder / "open_exceptions.csv"]
+    for path, options in zip(paths, ("(format parquet)", "(format csv, header)"), strict=True):
+        # COPY cannot take its target as a bound parameter; the path is ours, quoted safely.
+        target = str(path).replace("'", "''")
+        con.execute(f"copy ({query}) to '{target}' {options}")
+    return paths

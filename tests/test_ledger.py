@@ -1,0 +1,144 @@
+"""The ledger's lifecycle on literal exceptions in a real DuckDB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import AS_OF, rows
+
+from retaguarda.settings import load_settings
+from tasks.ledger import LedgerError, acknowledge, export_open, update_ledger
+from tasks.reference import load_reference_tables
+from warehouse.database import MACROS, set_variables
+
+MONDAY = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 10:00 in Sao Paulo
+
+
+@pytest.fixture
+def ledger(warehouse):
+    load_reference_tables(warehouse, load_settings(environ={}), AS_OF)
+    warehouse.execute(MACROS.read_text())
+    warehouse.execute(
+        "insert into exceptions.checks values "
+        "('late_shipment', 'picking_packing', 'order', 'medium', 'warehouse-ops', 'late', 9), "
+        "('oversold', 'allocation', 'stock_position', 'high', 'planning', 'oversold', null)"
+    )
+    return warehouse
+
+
+def run(con, as_of: datetime, *found: tuple[str, str], run_id: str | None = None) -> dict[str, int]:
+    """Publish a run at as_of that found these (check_id, entity_id) pairs."""
+    con.execute(
+        "create or replace table exceptions.current (check_id varchar, stage varchar, severity varchar, "
+        "owner varchar, entity_type varchar, entity_id varchar, amount_at_risk decimal(18, 2), "
+        "as_of timestamptz, evidence varchar)"
+    )
+    for check_id, entity_id in found:
+        con.execute(
+            "insert into exceptions.current select check_id, stage, severity, owner, entity_type, ?, 10, ?, '{}' "
+            "from exceptions.checks where check_id = ?",
+            [entity_id, as_of, check_id],
+        )
+    set_variables(con, {"as_of": as_of})
+    return update_ledger(con, run_id or as_of.isoformat(), as_of)
+
+
+def ledger_rows(con) -> list[tuple]:
+    return rows(con, "select entity_id, status, severity, occurrences, reopen_count, resolved_at "
+                     "from exceptions.ledger order by entity_id")
+
+
+def test_new_resolved_and_reopened_keep_one_id(ledger):
+    t1, t2, t3 = MONDAY, MONDAY + timedelta(hours=1), MONDAY + timedelta(hours=2)
+    assert run(ledger, t1, ("late_shipment", "O-1"), ("late_shipment", "O-2")) == {"new": 2}
+    ids = rows(ledger, "select exception_id from exceptions.ledger order by entity_id")
+    assert run(ledger, t2, ("late_shipment", "O-2")) == {"resolved": 1}
+    assert run(ledger, t3, ("late_shipment", "O-1"), ("late_shipment", "O-2")) == {"reopened": 1}
+    assert rows(ledger, "select exception_id from exceptions.ledger order by entity_id") == ids
+    assert ledger_rows(ledger) == [
+        ("O-1", "reopened", "medium", 2, 1, None),
+        ("O-2", "open", "medium", 3, 0, None),
+    ]
+    assert rows(ledger, "select opened_at, first_seen_at from exceptions.ledger where entity_id = 'O-1'") == [
+        (t3, t1)
+    ]
+
+
+def test_the_same_window_twice_changes_nothing(ledger):
+    run(ledger, MONDAY, ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    run(ledger, MONDAY + timedelta(hours=1), ("late_shipment", "O-1"))
+    first = rows(ledger, "select * from exceptions.ledger order by exception_id")
+    assert run(ledger, MONDAY + timedelta(hours=1), ("late_shipment", "O-1")) == {}
+    assert rows(ledger, "select * from exceptions.ledger order by exception_id") == first
+
+
+def test_severity_escalates_with_business_age_and_lifts_an_acknowledgement(ledger):
+    run(ledger, MONDAY, ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    exception_id = rows(ledger, "select exception_id from exceptions.ledger where entity_id = 'O-1'")[0][0]
+    acknowledge(ledger, exception_id, "ana", "calling the DC", now=MONDAY + timedelta(minutes=5))
+    # Saturday: only Monday's 8 working hours have passed, below the 9 of one level.
+    assert run(ledger, MONDAY + timedelta(days=5, hours=-5)) == {"resolved": 2}
+    assert run(ledger, MONDAY + timedelta(days=5), ("late_shipment", "O-1"), ("oversold", "WH:A")) == {
+        "reopened": 2
+    }
+    run(ledger, MONDAY + timedelta(days=5, hours=1), ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    run(ledger, MONDAY + timedelta(days=7), ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    # Monday 10:00 after a reopen on Saturday 10:00: one working hour, below the 9 of one level.
+    assert rows(ledger, "select entity_id, severity from exceptions.ledger order by entity_id") == [
+        ("O-1", "medium"), ("WH:A", "high")
+    ]
+    events = run(ledger, MONDAY + timedelta(days=7, hours=9), ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    assert events == {"escalated": 1}
+    assert rows(ledger, "select entity_id, severity from exceptions.ledger order by entity_id") == [
+        ("O-1", "high"), ("WH:A", "high")  # oversold has no escalation configured
+    ]
+
+
+def test_acknowledged_exception_returns_when_it_gets_worse(ledger):
+    run(ledger, MONDAY, ("late_shipment", "O-1"))
+    exception_id = rows(ledger, "select exception_id from exceptions.ledger")[0][0]
+    acknowledge(ledger, exception_id, "ana", "calling the DC", now=MONDAY + timedelta(minutes=5))
+    run(ledger, MONDAY + timedelta(hours=4), ("late_shipment", "O-1"))
+    assert rows(ledger, "select status, acknowledged_by from exceptions.ledger") == [("acknowledged", "ana")]
+    assert run(ledger, MONDAY + timedelta(days=1), ("late_shipment", "O-1")) == {"escalated": 1}
+    assert rows(ledger, "select status, severity from exceptions.ledger") == [("open", "high")]
+
+
+def test_snooze_ends_on_time(ledger):
+    run(ledger, MONDAY, ("oversold", "WH:A"))
+    exception_id = rows(ledger, "select exception_id from exceptions.ledger")[0][0]
+    acknowledge(ledger, exception_id, "bia", "supplier delivers Tuesday", now=MONDAY,
+                snooze_until=MONDAY + timedelta(hours=2))
+    run(ledger, MONDAY + timedelta(hours=1), ("oversold", "WH:A"))
+    assert rows(ledger, "select status from exceptions.ledger") == [("acknowledged",)]
+    run(ledger, MONDAY + timedelta(hours=2), ("oversold", "WH:A"))
+    assert rows(ledger, "select status, note from exceptions.ledger") == [("open", "supplier delivers Tuesday")]
+    assert rows(ledger, "select action, actor from exceptions.ledger_actions") == [("snooze", "bia")]
+
+
+def test_acknowledge_refuses_what_it_cannot_do(ledger):
+    run(ledger, MONDAY, ("oversold", "WH:A"))
+    exception_id = rows(ledger, "select exception_id from exceptions.ledger")[0][0]
+    with pytest.raises(LedgerError, match="no exception"):
+        acknowledge(ledger, "nope", "ana", "x", now=MONDAY)
+    with pytest.raises(LedgerError, match="a note"):
+        acknowledge(ledger, exception_id, "ana", " ", now=MONDAY)
+    run(ledger, MONDAY + timedelta(hours=1))
+    with pytest.raises(LedgerError, match="resolved"):
+        acknowledge(ledger, exception_id, "ana", "late", now=MONDAY)
+
+
+def test_history_and_exports(ledger, tmp_path):
+    run(ledger, MONDAY, ("late_shipment", "O-1"), ("late_shipment", "O-2"), ("oversold", "WH:A"))
+    run(ledger, MONDAY + timedelta(hours=1), ("late_shipment", "O-1"), ("oversold", "WH:A"))
+    assert rows(ledger, "select as_of, check_id, status, exceptions from exceptions.history order by all") == [
+        (MONDAY, "late_shipment", "open", 2),
+        (MONDAY, "oversold", "open", 1),
+        (MONDAY + timedelta(hours=1), "late_shipment", "open", 1),
+        (MONDAY + timedelta(hours=1), "late_shipment", "resolved", 1),
+        (MONDAY + timedelta(hours=1), "oversold", "open", 1),
+    ]
+    parquet, csv = export_open(ledger, tmp_path / "exports")
+    assert rows(ledger, "select entity_id from read_parquet(?) order by 1", str(parquet)) == [("O-1",), ("WH:A",)]
+    assert rows(ledger, "select count(*) from read_csv(?)", str(csv)) == [(2,)]
