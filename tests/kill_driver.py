@@ -1,0 +1,38 @@
+"""Run one reconciliation and SIGKILL the process at a chosen point (used by test_publish_atomic)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import datetime
+
+import flows.hourly_reconciliation as flow_module
+import tasks.publish as publish_module
+
+
+def kill_on_call(original, call: int = 1):
+    calls = 0
+
+    def wrapped(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls >= call:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+POINTS = {
+    "models": lambda: setattr(flow_module, "build_models", kill_on_call(flow_module.build_models)),
+    "validation": lambda: setattr(flow_module, "validate_suites", kill_on_call(flow_module.validate_suites)),
+    # Inside the publish transaction, after five exception tables were replaced.
+    "exception-tables": lambda: setattr(publish_module, "_materialise", kill_on_call(publish_module._materialise, 6)),
+    "ledger": lambda: setattr(publish_module, "update_ledger", kill_on_call(publish_module.update_ledger)),
+}
+
+if __name__ == "__main__":
+    point, settings_file, window_start = sys.argv[1:4]
+    POINTS[point]()
+    flow_module.hourly_reconciliation(window_start=datetime.fromisoformat(window_start), settings_file=settings_file)
