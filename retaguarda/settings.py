@@ -100,6 +100,12 @@ class LedgerSettings(_Strict):
     export_dir: Path
 
 
+class ReportSettings(_Strict):
+    dir: Path
+    language: Literal["en", "pt-BR"]
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
 class AlertSettings(_Strict):
     block: str | None
     min_severity: Severity
@@ -126,6 +132,7 @@ class Settings(_Strict):
     calendar: CalendarSettings
     thresholds: Thresholds
     ledger: LedgerSettings
+    report: ReportSettings
     alerts: AlertSettings
     checks: dict[str, CheckOverride]
 
