@@ -16,16 +16,19 @@ from prefect.runtime import flow_run
 from expectations.catalog import Suite, configured_catalog
 from flows.window import hourly_window
 from retaguarda.settings import Settings, load_settings
+from sources.mapping import Mapping, load_mapping
 from tasks.alerts import send_alerts
 from tasks.artifacts import publish_artifacts
 from tasks.audit import RunSummary, record_run
-from tasks.extract import FEEDS, ExtractedFile, extract_file, feed_files
-from tasks.land import land_file
+from tasks.extract import FEEDS, ExtractedFile, extract_file, extract_new_input, feed_files
+from tasks.land import land_files
 from tasks.ledger import export_open
 from tasks.publish import Publication, publish
+from tasks.retention import prune
 from tasks.transform import build_models
 from tasks.validate import ExpectationResult, validate_suites
 from warehouse.database import connect, migrate
+from warehouse.lock import writer_lock
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
@@ -73,21 +76,33 @@ def _io_error(task, task_run, state) -> bool:
 
 
 @task(name="extract-feed", retries=2, retry_delay_seconds=5, retry_condition_fn=_io_error, cache_policy=NO_CACHE)
-def extract_feed(folder: Path, feed: str) -> list[ExtractedFile]:
-    """Read one feed's files from the source folder."""
-    files = feed_files(folder, feed)
-    if not files:
-        raise FileNotFoundError(f"no {feed} files under {folder} (see docs/feeds.md for the layout)")
-    extracted = [extract_file(table, path) for table, path in files]
-    get_run_logger().info("%s: %d files, %d rows", feed, len(extracted), sum(e.rows_in for e in extracted))
+def extract_feed(
+    folder: Path, feed: str, mapping: Mapping | None = None, con: duckdb.DuckDBPyConnection | None = None
+) -> list[ExtractedFile]:
+    """Read one feed's input: the source folder's files, or the new input of the mapped sources."""
+    logger = get_run_logger()
+    if mapping is not None:
+        extracted = extract_new_input(con, mapping, feed)
+    else:
+        files = feed_files(folder, feed)
+        if not files:
+            raise FileNotFoundError(f"no {feed} files under {folder} (see docs/feeds.md for the layout)")
+        extracted = [extract_file(table, path) for table, path in files]
+    logger.info("%s: %d files, %d rows", feed, len(extracted), sum(e.rows_in for e in extracted))
+    for note in (note for file in extracted for note in file.schema_drift):
+        logger.warning("schema drift: %s", note)
     return extracted
 
 
 @task(name="land-feed", cache_policy=NO_CACHE)
-def land_feed(con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, now: datetime) -> int:
-    """Append new files to raw with lineage; a file landed before is skipped."""
-    rows = sum(land_file(con, file, run_id, now) for file in extracted)
-    get_run_logger().info("landed %d rows from %d files", rows, len(extracted))
+def land_feed(
+    con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, now: datetime,
+    max_rejected_pct: float | None = None,
+) -> int:
+    """Append new files to raw with lineage, bad rows to raw.quarantine; a file landed before is skipped."""
+    rows = land_files(con, extracted, run_id, now, max_rejected_pct)
+    quarantined = sum(file.rows_rejected for file in extracted)
+    get_run_logger().info("landed %d rows from %d files; %d rows quarantined", rows, len(extracted), quarantined)
     return rows
 
 
@@ -144,6 +159,14 @@ def share_results(con: duckdb.DuckDBPyConnection, settings: Settings, summary: R
     return send_alerts(con, summary.run_id, window, settings.alerts.block, settings.alerts.min_severity)
 
 
+@task(name="prune-history", cache_policy=NO_CACHE)
+def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
+    """Delete superseded raw rows and history past the retention ages."""
+    deleted = prune(con, settings.retention, datetime.now(UTC))
+    get_run_logger().info("pruned: %s", deleted or "nothing")
+    return deleted
+
+
 @flow(name="hourly-reconciliation", log_prints=True)
 def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
     """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
@@ -151,28 +174,34 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
     window = hourly_window(window_start, settings.calendar.timezone)
     started = datetime.now(UTC)
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
-    con = open_warehouse(settings.warehouse.path, started)
-    try:
-        folder = settings.source.folder
-        if settings.source.kind == "demo":
-            folder = generate_demo_feed(settings, window.end)
-        for feed in FEEDS:
-            extracted = extract_feed(folder, feed)
-            summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started)
-        suites = configured_catalog(settings.check_overrides())
-        summary.model_rows = build_models_task(con, settings, window.end)
-        summary.validations = validate_stages(con, settings.sql_variables(window.end), suites)
-        publication = publish_task(con, suites, settings, summary.validations, summary.run_id, window.end)
-        summary.exceptions, summary.events = publication.counts, publication.events
-        summary.published = publication.published
-        if publication.published:
-            summary.alerts_sent = share_results(con, settings, summary)
-        record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
-    except Exception:
-        record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
-        raise
-    finally:
-        con.close()
+    holder = f"run {summary.run_id[:8]} for {window}"
+    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
+        con = open_warehouse(settings.warehouse.path, started)
+        try:
+            folder = settings.source.folder
+            if settings.source.kind == "demo":
+                folder = generate_demo_feed(settings, window.end)
+            mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
+            for feed in FEEDS:
+                extracted = extract_feed(folder, feed, mapping, con)
+                summary.schema_drift += [note for file in extracted for note in file.schema_drift]
+                max_rejected_pct = mapping.max_rejected_pct if mapping else None
+                summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started, max_rejected_pct)
+            suites = configured_catalog(settings.check_overrides())
+            summary.model_rows = build_models_task(con, settings, window.end)
+            summary.validations = validate_stages(con, settings.sql_variables(window.end), suites)
+            publication = publish_task(con, suites, settings, summary.validations, summary.run_id, window.end)
+            summary.exceptions, summary.events = publication.counts, publication.events
+            summary.published = publication.published
+            if publication.published:
+                summary.alerts_sent = share_results(con, settings, summary)
+                prune_task(con, settings)
+            record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
+        except Exception:
+            record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
+            raise
+        finally:
+            con.close()
     print(summary.report(suites))
     return summary
 

@@ -27,6 +27,12 @@ class _Strict(BaseModel):
 
 class WarehouseSettings(_Strict):
     path: Path
+    lock_wait_seconds: float = Field(ge=0)
+
+
+class RetentionSettings(_Strict):
+    raw_days: int = Field(gt=0)
+    history_days: int = Field(gt=0)
 
 
 class SourceSettings(_Strict):
@@ -126,6 +132,7 @@ class CheckOverride(_Strict):
 
 class Settings(_Strict):
     warehouse: WarehouseSettings
+    retention: RetentionSettings
     carriers: dict[str, str]
     source: SourceSettings
     demo: DemoSettings

@@ -15,11 +15,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from .clock import DAY, HOUR, Clock
 from .model import Order, Shipment
 from .orders import ARRIVE_MARGIN
-from .tracking import clean_events, slow_events
+from .tracking import clean_events, refused_events, slow_events
 from .world import World
 
 MIN_PER_CHECK = 2  # tests can count on every check being present
@@ -294,14 +295,12 @@ def impossible_timeline(c: Injection, o: Order) -> list[str] | None:
 
 def return_not_restocked(c: Injection, o: Order) -> list[str] | None:
     s = _single(o)
-    delivered = s.last("delivered") if s else None
-    if s is None or delivered is None or delivered > c.end - 5 * DAY:
+    if s is None or s.events[1][0] > c.end - 6 * DAY:  # too recent to be back and forgotten
+        return None
+    events = refused_events(c.clock, c.world, s)
+    if c.clock.between(events[-1][0], c.end) < 52:
         return None
     s.ret = True
-    events = clean_events(c.clock, c.world, s, None)
-    if c.clock.between(events[-1][0], c.end) < 60:
-        s.ret = False
-        return None
     s.events = events  # back at the warehouse, and nobody books it into stock
     return [s.shipment_id]
 
@@ -383,7 +382,7 @@ def _duplicate_tracking(c: Injection, orders: list[Order]) -> None:
         for o in orders
         if (s := _single(o)) is not None and s.shipped <= c.end
     )
-    pairs = [(a, b) for a, b in zip(parcels, parcels[1:]) if _can_share(c, a[3], a[4], b[4])]
+    pairs = [(a, b) for a, b in pairwise(parcels) if _can_share(c, a[3], a[4], b[4])]
     if not pairs:
         return
     candidates = [p for p in pairs if c.rng.random() < c.rate / 2]
@@ -411,4 +410,6 @@ def _can_share(c: Injection, first: Order, s1: Shipment, s2: Shipment) -> bool:
         return False
     delivered = s2.last("delivered")
     # the shared journey must also keep the first order's delivery promise
-    return delivered is None or (first.promise_delivery is not None and delivered <= first.promise_delivery - ARRIVE_MARGIN)
+    if delivered is None:
+        return True
+    return first.promise_delivery is not None and delivered <= first.promise_delivery - ARRIVE_MARGIN

@@ -24,7 +24,7 @@ class Clock:
         self.cum_start: list[int] = []
         self.cum_end: list[int] = []
         total = 0
-        for o, c in zip(self.opens, self.closes):
+        for o, c in zip(self.opens, self.closes, strict=True):
             self.cum_start.append(total)
             total += c - o
             self.cum_end.append(total)

@@ -130,7 +130,7 @@ def _ship(rng: random.Random, world: World, clock: Clock, o: Order, ship_ids: It
         groups = [o.lines[:k], o.lines[k:]]
     else:
         groups = [o.lines]
-    for h, group in zip(hours, groups):
+    for h, group in zip(hours, groups, strict=True):
         items = [(sku, q) for _, sku, q, _ in group]
         fail, ret = rng.random() < 0.06, rng.random() < 0.02
         s = Shipment(

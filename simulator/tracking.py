@@ -14,6 +14,14 @@ from .clock import HOUR, Clock
 from .model import Event, Shipment
 from .world import WAREHOUSES, World
 
+_RNG = random.Random()
+
+
+def _draws(seed: int) -> random.Random:
+    # re-seeding one generator costs half of building a new one, per parcel
+    _RNG.seed(seed)
+    return _RNG
+
 
 def _start(clock: Clock, world: World, s: Shipment, r: random.Random) -> list[Event]:
     _, site, hub = WAREHOUSES[s.warehouse]
@@ -40,7 +48,7 @@ def _attempt(clock: Clock, day: int, city: str, r: random.Random) -> tuple[Event
 
 
 def clean_events(clock: Clock, world: World, s: Shipment, deliver_by: int | None) -> list[Event]:
-    r = random.Random(s.rseed)
+    r = _draws(s.rseed)
     _, site, hub = WAREHOUSES[s.warehouse]
     city = world.state[s.dest].city
     ev = _start(clock, world, s, r)
@@ -70,9 +78,28 @@ def clean_events(clock: Clock, world: World, s: Shipment, deliver_by: int | None
     return _increasing(ev)
 
 
+def refused_events(clock: Clock, world: World, s: Shipment) -> list[Event]:
+    """Refused at the door on the first attempt, and carried straight back to the warehouse."""
+    r = _draws(s.rseed)
+    _, site, hub = WAREHOUSES[s.warehouse]
+    city = world.state[s.dest].city
+    ev = _start(clock, world, s, r)
+    day0 = clock.day(ev[1][0])
+    zone = world.zone_days(s.warehouse, s.dest)
+    dday = clock.next_working(day0 + zone)
+    ev += _nightly(clock, day0 + 1, dday, hub, r)
+    event, out = _attempt(clock, dday, city, r)
+    refused = out + r.randint(HOUR, 5 * HOUR)
+    ev += [event, (refused, "failed_attempt", city), (refused + r.randint(2 * HOUR, 4 * HOUR), "in_transit", city)]
+    back = clock.next_working(dday + zone)
+    ev += _nightly(clock, dday + 1, back, hub, r)
+    ev.append((clock.at(back, r.uniform(10, 16)), "returned_to_sender", site))
+    return _increasing(ev)
+
+
 def slow_events(clock: Clock, world: World, s: Shipment, delivered: int) -> list[Event]:
     """A parcel that keeps moving, scanned every 10 to 20 hours, and arrives at `delivered`."""
-    r = random.Random(s.rseed)
+    r = _draws(s.rseed)
     _, _, hub = WAREHOUSES[s.warehouse]
     city = world.state[s.dest].city
     ev = _start(clock, world, s, r)

@@ -17,6 +17,7 @@ class RunSummary:
     run_id: str
     window: Window
     rows_landed: dict[str, int] = field(default_factory=dict)  # feed -> rows
+    schema_drift: list[str] = field(default_factory=list)  # mapped sources: drift and file problems
     model_rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows
     validations: list[ExpectationResult] = field(default_factory=list)
     exceptions: dict[str, int] = field(default_factory=dict)  # check id -> rows
@@ -27,6 +28,7 @@ class RunSummary:
     def report(self, suites: tuple[Suite, ...]) -> str:
         lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
         lines.append("rows landed: " + ", ".join(f"{f} {n}" for f, n in self.rows_landed.items()))
+        lines += [f"schema drift: {note}" for note in self.schema_drift]
         lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}")
         for suite in suites:
             counts = [self.exceptions.get(check.id, 0) for check in suite.checks]

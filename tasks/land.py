@@ -1,19 +1,60 @@
-"""Append extracted files to the raw schema with lineage, once per file content."""
+"""Append extracted files to the raw schema with lineage, once per file content.
+
+A batch lands in one transaction: its rows in raw.*, its quarantined rows in raw.quarantine,
+its line in audit.batches (rows in = rows loaded + rows rejected) and, for an API pull, the
+source's new high-water mark.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
+from sources.quarantine import Quarantined, check_rejections
+from sources.state import advance_high_water_mark
+from sources.state import already_landed as already_landed
 from tasks.extract import ExtractedFile
 from warehouse.database import identifier
 
+QUARANTINE_SCHEMA = {
+    "table_name": pl.String, "reason": pl.String, "detail": pl.String, "record": pl.String,
+    "_file": pl.String, "_row_number": pl.Int64,
+}
 
-def already_landed(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute("select count(*) from audit.batches where sha256 = ?", [sha256]).fetchone()[0] > 0
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("incoming", frame.to_arrow())
+    try:
+        con.execute(f"insert into raw.{identifier(table)} by name select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _with_lineage(frame: pl.DataFrame, source: str, batch_id: str, file: str, loaded_at: datetime) -> pl.DataFrame:
+    # Mapped sources carry each row's position in the source (and, for API pages, its URL).
+    lineage = [
+        pl.lit(source).alias("_source"), pl.lit(batch_id).alias("_batch_id"), pl.lit(loaded_at).alias("_loaded_at"),
+    ]
+    if "_file" not in frame.columns:
+        lineage.append(pl.lit(file).alias("_file"))
+    if "_row_number" not in frame.columns:
+        lineage.append(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row_number"))
+    return frame.with_columns(lineage).with_columns(pl.col("_file").fill_null(file))
+
+
+def _quarantine_frame(rows: tuple[Quarantined, ...]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "table_name": [q.table for q in rows], "reason": [q.reason for q in rows],
+            "detail": [q.detail for q in rows], "record": [q.record for q in rows],
+            "_file": [q.file for q in rows], "_row_number": [q.row_number for q in rows],
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
 
 
 def land_file(
@@ -23,26 +64,39 @@ def land_file(
     if already_landed(con, extracted.sha256):
         return 0
     batch_id = uuid.uuid4().hex
+    source, file = extracted.source or extracted.feed, str(extracted.path)
     con.execute("begin transaction")
     try:
         for table, frame in extracted.tables.items():
-            incoming = frame.with_columns(
-                pl.lit(extracted.feed).alias("_source"),
-                pl.lit(batch_id).alias("_batch_id"),
-                pl.lit(str(extracted.path)).alias("_file"),
-                pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row_number"),
-                pl.lit(loaded_at).alias("_loaded_at"),
-            ).to_arrow()
-            con.register("incoming", incoming)
-            con.execute(f"insert into raw.{identifier(table)} by name select * from incoming")
-            con.unregister("incoming")
+            _insert(con, table, _with_lineage(frame, source, batch_id, file, loaded_at))
+        if extracted.quarantine:
+            quarantined = _quarantine_frame(extracted.quarantine)
+            _insert(con, "quarantine", _with_lineage(quarantined, source, batch_id, file, loaded_at))
         con.execute(
-            "insert into audit.batches values (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            [batch_id, run_id, extracted.feed, str(extracted.path), extracted.sha256,
-             extracted.rows_in, extracted.rows_in, loaded_at],
+            "insert into audit.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, run_id, source, file, extracted.sha256,
+             extracted.rows_in, extracted.rows_loaded, extracted.rows_rejected, loaded_at],
         )
+        if extracted.cursor is not None:
+            advance_high_water_mark(con, extracted.cursor.source, extracted.cursor.mark, batch_id, loaded_at)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return extracted.rows_in
+    return extracted.rows_loaded
+
+
+def land_files(
+    con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, loaded_at: datetime,
+    max_rejected_pct: float | None = None,
+) -> int:
+    """Land new files; with a threshold, first fail if any source quarantines too large a share."""
+    new = [file for file in extracted if not already_landed(con, file.sha256)]
+    if max_rejected_pct is not None:
+        per_source: dict[str, list[ExtractedFile]] = defaultdict(list)
+        for file in new:
+            per_source[file.source or file.feed].append(file)
+        for source, files in per_source.items():
+            rejected = [(q.file or str(file.path), q) for file in files for q in file.quarantine]
+            check_rejections(source, sum(file.rows_in for file in files), rejected, max_rejected_pct)
+    return sum(land_file(con, file, run_id, loaded_at) for file in new)

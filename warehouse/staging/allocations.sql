@@ -14,13 +14,14 @@ typed as (
         warehouse_id,
         cast(quantity as integer) as quantity,
         cast(allocated_at as timestamptz) as allocated_at,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by allocation_id order by _loaded_at desc, _row_number desc

@@ -14,13 +14,14 @@ typed as (
         cast(charged_amount as decimal(18, 2)) as charged_amount,
         service,
         cast(invoiced_at as timestamptz) as invoiced_at,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by invoice_id order by _loaded_at desc, _row_number desc

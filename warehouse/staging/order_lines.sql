@@ -12,6 +12,7 @@ typed as (
         sku,
         cast(quantity as integer) as quantity,
         cast(unit_price as decimal(18, 2)) as unit_price,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
@@ -25,7 +26,7 @@ latest_version as (
 ),
 
 final as (
-    select order_id, line_no, sku, quantity, unit_price
+    select order_id, line_no, sku, quantity, unit_price, _batch_id, _row_number
     from latest_version
     qualify row_number() over (
         partition by order_id, line_no order by _loaded_at desc, _row_number desc

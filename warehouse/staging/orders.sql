@@ -30,7 +30,7 @@ typed as (
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by order_id order by updated_at desc, _loaded_at desc, _row_number desc

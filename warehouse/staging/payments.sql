@@ -15,13 +15,14 @@ typed as (
         currency,
         cast(occurred_at as timestamptz) as occurred_at,
         cast(order_updated_at as timestamptz) as order_updated_at,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (order_updated_at, _loaded_at, _row_number)
+    select * exclude (order_updated_at, _loaded_at)
     from typed
     qualify row_number() over (
         partition by payment_id order by order_updated_at desc, _loaded_at desc, _row_number desc

@@ -13,13 +13,14 @@ typed as (
         shipment_id,
         sku,
         cast(quantity as integer) as quantity,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by shipment_id, sku order by _loaded_at desc, _row_number desc

@@ -14,13 +14,14 @@ typed as (
         cast(quantity_delta as integer) as quantity_delta,
         reason,
         nullif(order_id, '') as order_id,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by movement_id order by _loaded_at desc, _row_number desc

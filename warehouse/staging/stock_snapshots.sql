@@ -12,13 +12,14 @@ typed as (
         sku,
         cast(on_hand as integer) as on_hand,
         cast(allocated as integer) as allocated,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by snapshot_at, warehouse_id, sku order by _loaded_at desc, _row_number desc

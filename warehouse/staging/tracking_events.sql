@@ -12,13 +12,14 @@ typed as (
         cast(event_at as timestamptz) as event_at,
         status,
         location,
+        _batch_id,
         _loaded_at,
         _row_number
     from source
 ),
 
 final as (
-    select * exclude (_loaded_at, _row_number)
+    select * exclude (_loaded_at)
     from typed
     qualify row_number() over (
         partition by carrier, tracking_number, event_at, status

@@ -1,0 +1,164 @@
+"""Every word the report shows, in English and Brazilian Portuguese: the one place to translate."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "pt-BR")
+
+# message id -> (English, Brazilian Portuguese); {name} placeholders are filled by Translator.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "title": ("Exception report", "Relatório de exceções"),
+    "as_of": ("As of {when}", "Posição em {when}"),
+    "window": ("window {start} to {end}", "janela de {start} a {end}"),
+    "times_in": ("times in {zone}", "horários em {zone}"),
+    "run": ("run {run}", "execução {run}"),
+    "generated": ("generated {when}", "gerado em {when}"),
+    "data_docs": ("Validation results (GX Data Docs)", "Resultados de validação (GX Data Docs)"),
+    "past_window": (
+        "This report is for a past window. Figures, breakdowns and trends are as of {when}. "
+        "The list shows the exceptions that were open then, with owner, status and evidence as the "
+        "ledger holds them now.",
+        "Este relatório é de uma janela passada. Números, distribuições e tendências são de {when}. "
+        "A lista mostra as exceções abertas naquele momento, com responsável, situação e evidência "
+        "como estão hoje no registro.",
+    ),
+    # headline
+    "open": ("Open exceptions", "Exceções abertas"),
+    "open_delta": ("{delta} since the last run", "{delta} desde a última execução"),
+    "acknowledged_count": ("{count} being handled", "{count} em tratamento"),
+    "new": ("New since the last run", "Novas desde a última execução"),
+    "reopened_count": ("incl. {count} reopened", "incl. {count} reabertas"),
+    "escalated_count": ("{count} escalated", "{count} escaladas"),
+    "resolved": ("Resolved", "Resolvidas"),
+    "resolved_note": ("since the last run", "desde a última execução"),
+    "money_at_risk": ("Money at risk", "Valor em risco"),
+    "money_note": ("in open exceptions", "nas exceções abertas"),
+    "on_time_shipment": ("On-time shipment", "Envio no prazo"),
+    "on_time_delivery": ("On-time delivery", "Entrega no prazo"),
+    "rate_note": ("{on_time} of {due} orders due in the last 7 days", "{on_time} de {due} pedidos com prazo nos últimos 7 dias"),
+    "no_orders_due": ("no orders due in the last 7 days", "nenhum pedido com prazo nos últimos 7 dias"),
+    "not_available": ("n/a", "n/d"),
+    # sections
+    "where": ("Where the exceptions are", "Onde estão as exceções"),
+    "by_stage": ("Open by stage and severity", "Abertas por etapa e severidade"),
+    "stage": ("Stage", "Etapa"),
+    "total": ("Total", "Total"),
+    "aging": ("Age of open exceptions", "Idade das exceções abertas"),
+    "aging_note": ("business hours since the exception opened", "horas úteis desde a abertura da exceção"),
+    "trends": ("Trend", "Tendência"),
+    "trend_24h": ("Open exceptions, last 24 hours", "Exceções abertas, últimas 24 horas"),
+    "trend_7d": ("Open exceptions, last 7 days", "Exceções abertas, últimos 7 dias"),
+    "trend_empty": ("Not enough runs yet to draw a trend.", "Ainda não há execuções suficientes para a tendência."),
+    "offenders": ("Worst offenders", "Maiores ofensores"),
+    "offenders_sku": ("SKUs", "SKUs"),
+    "offenders_warehouse": ("Warehouses", "Centros de distribuição"),
+    "offenders_carrier": ("Carriers", "Transportadoras"),
+    "offenders_owner": ("Owners", "Responsáveis"),
+    "offenders_note": (
+        "Open exceptions that involve each one: named in the evidence, or through the order's "
+        "lines and shipments. One exception can involve several.",
+        "Exceções abertas que envolvem cada um: citado na evidência, ou pelos itens e remessas do "
+        "pedido. Uma exceção pode envolver vários.",
+    ),
+    "name": ("Name", "Nome"),
+    "exceptions": ("Exceptions", "Exceções"),
+    "none_found": ("None.", "Nenhum."),
+    "open_list": ("Open exceptions", "Exceções abertas"),
+    "all_stages": ("All stages", "Todas as etapas"),
+    "all_owners": ("All owners", "Todos os responsáveis"),
+    "all_severities": ("All severities", "Todas as severidades"),
+    "search": ("Search entity or evidence", "Buscar entidade ou evidência"),
+    "showing": ("{shown} of {total} shown", "{shown} de {total} exibidas"),
+    "download_csv": ("Download CSV", "Baixar CSV"),
+    "severity": ("Severity", "Severidade"),
+    "check": ("Check", "Verificação"),
+    "entity": ("Entity", "Entidade"),
+    "owner": ("Owner", "Responsável"),
+    "status": ("Status", "Situação"),
+    "opened": ("Opened", "Aberta em"),
+    "age": ("Age (bh)", "Idade (hu)"),
+    "amount": ("At risk", "Em risco"),
+    "evidence": ("Evidence", "Evidência"),
+    "footer": (
+        "Retaguarda reconciles orders, stock and carrier feeds every hour. Ages are business hours "
+        "in the configured calendar; money is shown in {currency}.",
+        "O Retaguarda concilia pedidos, estoque e transportadoras a cada hora. Idades em horas úteis "
+        "do calendário configurado; valores em {currency}.",
+    ),
+}
+
+# Names of the catalog's values: stage, severity, status, entity and check ids.
+LABELS: dict[str, tuple[str, str]] = {
+    "order_capture": ("Order capture", "Captura do pedido"),
+    "payment": ("Payment", "Pagamento"),
+    "allocation": ("Allocation", "Alocação"),
+    "picking_packing": ("Picking and packing", "Separação e embalagem"),
+    "handover": ("Handover", "Coleta"),
+    "in_transit": ("In transit", "Em trânsito"),
+    "delivery": ("Delivery", "Entrega"),
+    "returns": ("Returns", "Devoluções"),
+    "carrier_billing": ("Carrier billing", "Faturamento de frete"),
+    "critical": ("Critical", "Crítica"),
+    "high": ("High", "Alta"),
+    "medium": ("Medium", "Média"),
+    "low": ("Low", "Baixa"),
+    "open": ("Open", "Aberta"),
+    "acknowledged": ("Being handled", "Em tratamento"),
+    "reopened": ("Reopened", "Reaberta"),
+    "resolved": ("Resolved", "Resolvida"),
+    "order": ("Order", "Pedido"),
+    "order_line": ("Order line", "Item do pedido"),
+    "shipment": ("Shipment", "Remessa"),
+    "stock_position": ("Stock position", "Posição de estoque"),
+    "tracking_number": ("Tracking number", "Código de rastreio"),
+    "invoice": ("Invoice", "Fatura"),
+    "order_fields_valid": ("Invalid order fields", "Campos do pedido inválidos"),
+    "order_total_mismatch": ("Order total mismatch", "Total do pedido divergente"),
+    "unknown_sku": ("Unknown SKU", "SKU desconhecido"),
+    "paid_amount_mismatch": ("Paid amount mismatch", "Valor pago divergente"),
+    "awaiting_payment_too_long": ("Awaiting payment too long", "Aguardando pagamento há muito tempo"),
+    "cancelled_not_refunded": ("Cancelled, not refunded", "Cancelado sem reembolso"),
+    "not_allocated_in_sla": ("Not allocated in SLA", "Não alocado no prazo"),
+    "oversold": ("Oversold", "Vendido além do estoque"),
+    "stock_drift": ("Stock drift", "Divergência de estoque"),
+    "stockout_risk": ("Stockout risk", "Risco de ruptura"),
+    "late_shipment": ("Late shipment", "Envio atrasado"),
+    "wrong_item_shipped": ("Wrong item shipped", "Item errado enviado"),
+    "shipped_cancelled_order": ("Cancelled order shipped", "Pedido cancelado enviado"),
+    "no_first_scan": ("No first carrier scan", "Sem primeira leitura da transportadora"),
+    "unknown_tracking_number": ("Unknown tracking number", "Código de rastreio desconhecido"),
+    "duplicate_tracking_number": ("Duplicate tracking number", "Código de rastreio duplicado"),
+    "stalled_in_transit": ("Stalled in transit", "Parado em trânsito"),
+    "carrier_exception_open": ("Carrier exception open", "Ocorrência da transportadora aberta"),
+    "late_delivery": ("Late delivery", "Entrega atrasada"),
+    "delivered_not_closed": ("Delivered, order not closed", "Entregue, pedido não encerrado"),
+    "impossible_timeline": ("Impossible timeline", "Linha do tempo impossível"),
+    "return_not_restocked": ("Return not restocked", "Devolução não reestocada"),
+    "billed_weight_mismatch": ("Billed weight mismatch", "Peso faturado divergente"),
+    "charge_without_shipment": ("Charge without shipment", "Cobrança sem envio"),
+}
+
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "pt-BR": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
+}
+
+
+class Translator:
+    """Words in one language; an unknown label (a check added later) shows as its id."""
+
+    def __init__(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+        self.language = language
+        self._index = LANGUAGES.index(language)
+
+    def __call__(self, message_id: str, **values: object) -> str:
+        return MESSAGES[message_id][self._index].format(**values)
+
+    def label(self, value: str) -> str:
+        names = LABELS.get(value)
+        return names[self._index] if names else value
+
+    def messages(self, *message_ids: str) -> dict[str, str]:
+        """Some messages for the page's script."""
+        return {message_id: self(message_id) for message_id in message_ids}

@@ -1,0 +1,254 @@
+"""The operators' command line: `retaguarda --help`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from retaguarda.settings import Settings, SettingsError, load_settings
+
+# Exit codes scripts can rely on.
+OK, FAILED, USAGE, BUSY, NOT_FOUND = 0, 1, 2, 3, 4
+SEVERITIES = ("low", "medium", "high", "critical")
+STATUSES = ("open", "acknowledged", "reopened", "resolved")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _when(value: str) -> datetime:
+    """An ISO-8601 instant with its zone, e.g. 2026-11-27T14:00:00Z."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a time zone, e.g. {value}Z or {value}-03:00")
+    return parsed
+
+
+def _read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
+    path = settings.warehouse.path
+    if not path.exists():
+        raise CliError(f"no warehouse at {path}: run `retaguarda run` first", NOT_FOUND)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        raise CliError(f"{path} is busy: a run is writing it ({exc})", BUSY) from exc
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
+    if output == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1))
+    elif output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        text = [[("" if v is None else str(v)) for v in row] for row in rows]
+        widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for row in text:
+            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.hourly_reconciliation import hourly_reconciliation
+
+    hourly_reconciliation(window_start=args.window_start, settings_file=args.settings)
+    return OK
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.backfill import backfill
+
+    summaries = backfill(start=args.start, end=args.end, settings_file=args.settings, resume=not args.no_resume)
+    print(f"backfill done: {len(summaries)} windows run")
+    return OK
+
+
+def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
+    filters, params = [], []
+    statuses = [args.status] if args.status else ["open", "acknowledged", "reopened"]
+    filters.append("list_contains(?, status)")
+    params.append(statuses)
+    for column in ("stage", "owner", "severity", "check_id"):
+        value = getattr(args, column)
+        if value:
+            filters.append(f"{column} = ?")
+            params.append(value)
+    where = " and ".join(filters)
+    con = _read_only(settings)
+    try:
+        total = con.execute(f"select count(*) from exceptions.ledger where {where}", params).fetchone()[0]
+        cursor = con.execute(
+            f"""
+            select exception_id[:12] as id, severity, status, check_id, entity_id, owner,
+                round(age_business_hours, 1) as age_bh, amount_at_risk, strftime(opened_at, '%Y-%m-%d %H:%M') as opened
+            from exceptions.ledger where {where}
+            order by list_position(?, severity) desc, amount_at_risk desc nulls last, exception_id
+            limit ?
+            """,
+            [*params, list(SEVERITIES), args.limit],
+        )
+        columns = [d[0] for d in cursor.description]
+        _print_rows(columns, cursor.fetchall(), args.output)
+    finally:
+        con.close()
+    if args.output == "table":
+        print(f"{min(total, args.limit)} of {total} shown", file=sys.stderr)
+    return OK
+
+
+def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
+    from tasks.ledger import LedgerError, acknowledge
+    from warehouse.database import connect
+    from warehouse.lock import writer_lock
+
+    now = datetime.now(UTC)
+    snooze_until = args.snooze_until or (now + timedelta(hours=args.snooze_hours) if args.snooze_hours else None)
+    with writer_lock(settings.warehouse.path, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
+        con = connect(settings.warehouse.path)
+        try:
+            matches = con.execute(
+                "select exception_id from exceptions.ledger where exception_id like ? || '%'", [args.exception_id]
+            ).fetchall()
+            if len(matches) != 1:
+                raise CliError(
+                    f"{'no' if not matches else 'several'} exceptions match {args.exception_id!r}", NOT_FOUND
+                )
+            acknowledge(con, matches[0][0], args.by, args.note, now, snooze_until)
+        except LedgerError as exc:
+            raise CliError(str(exc), USAGE) from exc
+        finally:
+            con.close()
+    until = f" until {snooze_until:%Y-%m-%d %H:%M}Z" if snooze_until else ""
+    print(f"{matches[0][0][:12]} acknowledged by {args.by}{until}")
+    return OK
+
+
+def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
+    con = _read_only(settings)
+    try:
+        cursor = con.execute(
+            """
+            select runs.run_id[:8] as run, strftime(runs.window_start, '%Y-%m-%d %H:%M') as window_start, runs.status,
+                round(epoch(runs.finished_at) - epoch(runs.started_at), 1) as seconds,
+                (select sum(row_count) from audit.row_counts as c
+                 where c.run_id = runs.run_id and c.step = 'exceptions') as exceptions
+            from audit.runs as runs order by runs.started_at desc limit ?
+            """,
+            [args.limit],
+        )
+        _print_rows([d[0] for d in cursor.description], cursor.fetchall(), args.output)
+    finally:
+        con.close()
+    return OK
+
+
+def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
+    from tasks.retention import prune
+    from warehouse.database import connect
+    from warehouse.lock import writer_lock
+
+    with writer_lock(settings.warehouse.path, "prune", settings.warehouse.lock_wait_seconds):
+        con = connect(settings.warehouse.path)
+        try:
+            deleted = prune(con, settings.retention, datetime.now(UTC))
+        finally:
+            con.close()
+    print("\n".join(f"{table}: {n} rows deleted" for table, n in deleted.items()) or "nothing to prune")
+    return OK
+
+
+def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
+    from expectations.catalog import all_checks, configured_catalog
+
+    suites = configured_catalog(settings.check_overrides())
+    checks = len(all_checks(suites))
+    print(f"settings valid; {checks} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
+    return OK
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="retaguarda",
+        description="Hourly back-office reconciliation: run windows, work the exception ledger.",
+        epilog="exit codes: 0 ok, 1 run failed, 2 usage or settings error, 3 warehouse busy, 4 not found",
+    )
+    root.add_argument("--settings", help="settings YAML (default: config/defaults.yaml, or $RETAGUARDA_SETTINGS)")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    run = command("run", cmd_run, "reconcile one hourly window (default: the last whole hour)")
+    run.add_argument("--window-start", type=_when, help="start of the hour, e.g. 2026-11-27T14:00:00Z")
+
+    fill = command("backfill", cmd_backfill, "reconcile every hour in [start, end), oldest first, resuming")
+    fill.add_argument("start", type=_when)
+    fill.add_argument("end", type=_when)
+    fill.add_argument("--no-resume", action="store_true", help="re-run windows that already completed")
+
+    listing = command("exceptions", cmd_exceptions, "list exceptions in the ledger (default: the active ones)")
+    listing.add_argument("--stage")
+    listing.add_argument("--owner")
+    listing.add_argument("--severity", choices=SEVERITIES)
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--check", dest="check_id")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--output", choices=("table", "csv", "json"), default="table")
+
+    ack = command("ack", cmd_ack, "acknowledge an exception (optionally snooze it) with a note")
+    ack.add_argument("exception_id", help="the id, or a unique prefix of it (as listed)")
+    ack.add_argument("--by", required=True, help="who takes it")
+    ack.add_argument("--note", required=True)
+    snooze = ack.add_mutually_exclusive_group()
+    snooze.add_argument("--snooze-until", type=_when, help="hide it until then")
+    snooze.add_argument("--snooze-hours", type=float, help="hide it for this many hours")
+
+    runs = command("runs", cmd_runs, "show the last runs and their state")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--output", choices=("table", "csv", "json"), default="table")
+
+    command("prune", cmd_prune, "apply the retention settings now")
+    command("check-config", cmd_check_config, "validate the settings and the check catalog, then exit")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from warehouse.lock import WarehouseBusy
+
+    try:
+        settings = load_settings(args.settings)
+        return args.handler(args, settings)
+    except SettingsError as exc:
+        print(f"retaguarda: {exc}", file=sys.stderr)
+        return USAGE
+    except WarehouseBusy as exc:
+        print(f"retaguarda: {exc}", file=sys.stderr)
+        return BUSY
+    except CliError as exc:
+        print(f"retaguarda: {exc}", file=sys.stderr)
+        return exc.code
+    except Exception as exc:  # a failed run: the flow has logged the details
+        print(f"retaguarda: failed: {exc}", file=sys.stderr)
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Quarantine decisions that need a whole batch: conflicting duplicates, the rejection threshold."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sources.canonical import TABLES
+from sources.problems import DUPLICATE_CONFLICT, Problem
+from sources.records import MappedRecord
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """One input row kept out of raw.*, with where it came from and why."""
+
+    row_number: int
+    table: str
+    reason: str
+    detail: str
+    record: str  # the row as read, JSON text
+    file: str | None = None  # when not the batch's file (an API page)
+
+
+class RejectionThresholdExceeded(RuntimeError):
+    """More of a source's rows were quarantined than the mapping file allows."""
+
+
+def conflicting_duplicates(mapped: list[MappedRecord]) -> dict[int, Problem]:
+    """Records (by index) sharing a key with another row of the batch whose content differs.
+
+    Identical re-deliveries are kept (staging keeps one); for rows that disagree there is no
+    telling which is right, so all of them go to quarantine.
+    """
+    groups: dict[tuple, list[tuple[int, tuple]]] = defaultdict(list)
+    for index, record in enumerate(mapped):
+        if record.problems:
+            continue
+        for table, rows in record.rows.items():
+            key_columns = TABLES[table].key
+            for row in rows:
+                groups[(table, tuple(row[c] for c in key_columns))].append((index, tuple(row.values())))
+    found: dict[int, Problem] = {}
+    for (table, key), members in groups.items():
+        if len({content for _, content in members}) < 2:
+            continue
+        key_text = ", ".join(f"{c}={v}" for c, v in zip(TABLES[table].key, key, strict=True))
+        rows = sorted({mapped[index].record.row_number for index, _ in members})
+        detail = f"{table} {key_text}: {len(members)} rows with different content (rows {', '.join(map(str, rows))})"
+        for index, _ in members:
+            found.setdefault(index, Problem(DUPLICATE_CONFLICT, detail))
+    return found
+
+
+def check_rejections(source: str, rows_in: int, rejected: list[tuple[str, Quarantined]], max_pct: float) -> None:
+    """Fail when a source's quarantined share of this run's new rows is over max_rejected_pct."""
+    if rows_in == 0 or 100 * len(rejected) / rows_in <= max_pct:
+        return
+    reasons = Counter(row.reason for _, row in rejected)
+    examples = "\n".join(f"  {file} row {row.row_number}: {row.reason}: {row.detail}" for file, row in rejected[:5])
+    raise RejectionThresholdExceeded(
+        f"source {source}: {len(rejected)} of {rows_in} rows would be quarantined "
+        f"({100 * len(rejected) / rows_in:.1f}%), over max_rejected_pct {max_pct:g} in the mapping file; "
+        f"nothing from it was landed. Reasons: "
+        + ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+        + f". First rows:\n{examples}\nFix the input or the mapping, or raise max_rejected_pct."
+    )

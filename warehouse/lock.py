@@ -1,0 +1,49 @@
+"""One writer at a time: an exclusive lock file beside the warehouse."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process is writing the warehouse."""
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextmanager
+def writer_lock(warehouse: Path, holder: str, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold the warehouse for writing; wait up to wait_seconds for another writer to finish."""
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    raise WarehouseBusy(
+                        f"{warehouse} is being written by another run ({handle.read().strip() or 'unknown'}); "
+                        f"waited {wait_seconds:g} s. Only one run may write the warehouse at a time."
+                    ) from None
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, {holder}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
