@@ -9,22 +9,18 @@ predicate; the contract expectations are the suites' own.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
 import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.registry import get_expectation_impl
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
-
-from expectations.catalog import Suite  # noqa: E402
+from expectations.catalog import Suite
 
 # Columns added to an exported table, computed by DuckDB (counted in frame-building time).
 DERIVED: dict[str, list[str]] = {

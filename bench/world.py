@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,8 +24,6 @@ from warehouse.database import connect, migrate
 AS_OF = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 WINDOW_DAYS = 7
 HISTORY_DAYS = 14  # the simulator's default trading history before the window
-# Measured on the simulator (seed 7): 99,321 order lines at 105 orders/hour over 21 days.
-LINES_PER_ORDER = 1.877
 
 
 @dataclass
@@ -40,9 +39,18 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def orders_per_hour(target_lines: int) -> float:
+def lines_per_order(workdir: Path, seed: int) -> float:
+    """Measured on a small simulated world: the simulator's line mix is its own business."""
+    summary = simulate(workdir / "probe", AS_OF - timedelta(days=2), AS_OF, seed=seed,
+                       orders_per_hour=200, history_days=0)
+    shutil.rmtree(workdir / "probe")
+    return summary["order_lines"] / summary["orders"]
+
+
+def orders_per_hour(target_lines: int, per_order: float) -> float:
+    # The simulator's daily and weekly patterns average to orders_per_hour over whole weeks.
     hours = (WINDOW_DAYS + HISTORY_DAYS) * 24
-    return round(target_lines / (LINES_PER_ORDER * hours), 2)
+    return round(target_lines / (per_order * hours), 2)
 
 
 def _land_feeds(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
@@ -56,8 +64,8 @@ def _land_feeds(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
 
 def build_world(workdir: Path, target_lines: int, seed: int = 7) -> World:
     """Simulate, land and model a world of about `target_lines` order lines under workdir."""
-    per_hour = orders_per_hour(target_lines)
     started = time.perf_counter()
+    per_hour = orders_per_hour(target_lines, lines_per_order(workdir, seed))
     log(f"  simulating {per_hour} orders/hour over {WINDOW_DAYS + HISTORY_DAYS} days ...")
     simulate(workdir / "feed", AS_OF - timedelta(days=WINDOW_DAYS), AS_OF, seed=seed,
              orders_per_hour=per_hour, anomaly_rate=0.03, history_days=HISTORY_DAYS)
@@ -65,6 +73,7 @@ def build_world(workdir: Path, target_lines: int, seed: int = 7) -> World:
     con = connect(workdir / "bench.duckdb")
     migrate(con, datetime.now(UTC))
     rows = _land_feeds(con, workdir / "feed")
+    shutil.rmtree(workdir / "feed")  # 1 GB of files at 1M lines: not needed once landed
     log(f"  landed {rows:,} rows at {time.perf_counter() - started:.0f}s; building models ...")
     settings = load_settings(environ={})
     model_rows = build_models(con, settings, AS_OF)

@@ -8,7 +8,6 @@ LANGUAGES = ("en", "pt-BR")
 MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("Exception report", "Relatório de exceções"),
     "as_of": ("As of {when}", "Posição em {when}"),
-    "window": ("window {start} to {end}", "janela de {start} a {end}"),
     "times_in": ("times in {zone}", "horários em {zone}"),
     "run": ("run {run}", "execução {run}"),
     "generated": ("generated {when}", "gerado em {when}"),
@@ -47,6 +46,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trends": ("Trend", "Tendência"),
     "trend_24h": ("Open exceptions, last 24 hours", "Exceções abertas, últimas 24 horas"),
     "trend_7d": ("Open exceptions, last 7 days", "Exceções abertas, últimos 7 dias"),
+    "trend_24h_note": ("{new} new and {resolved} resolved in 24 hours", "{new} novas e {resolved} resolvidas em 24 horas"),
+    "trend_7d_note": ("{new} new and {resolved} resolved in 7 days", "{new} novas e {resolved} resolvidas em 7 dias"),
     "trend_empty": ("Not enough runs yet to draw a trend.", "Ainda não há execuções suficientes para a tendência."),
     "offenders": ("Worst offenders", "Maiores ofensores"),
     "offenders_sku": ("SKUs", "SKUs"),
@@ -75,9 +76,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "owner": ("Owner", "Responsável"),
     "status": ("Status", "Situação"),
     "opened": ("Opened", "Aberta em"),
-    "age": ("Age (bh)", "Idade (hu)"),
+    "age": ("Age (business h)", "Idade (h úteis)"),
     "amount": ("At risk", "Em risco"),
     "evidence": ("Evidence", "Evidência"),
+    "yes": ("yes", "sim"),
+    "no": ("no", "não"),
     "footer": (
         "Retaguarda reconciles orders, stock and carrier feeds every hour. Ages are business hours "
         "in the configured calendar; money is shown in {currency}.",
@@ -159,6 +162,6 @@ class Translator:
         names = LABELS.get(value)
         return names[self._index] if names else value
 
-    def messages(self, *message_ids: str) -> dict[str, str]:
-        """Some messages for the page's script."""
-        return {message_id: self(message_id) for message_id in message_ids}
+    def templates(self, *message_ids: str) -> dict[str, str]:
+        """Messages with their {placeholders} left in, for the page's script to fill."""
+        return {message_id: MESSAGES[message_id][self._index] for message_id in message_ids}

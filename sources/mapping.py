@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import glob
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -299,7 +300,18 @@ def _check_source(index: int, source: SourceMap, problems: Problems) -> None:
             )
     if source.records is not None and source.http is None and source.format not in (None, "json"):
         problems.append(((*at, "records"), "records applies to JSON documents"))
+    if source.records is not None and source.http is not None:
+        problems.append(((*at, "records"), "for an API, give records under http"))
     incremental = source.http.incremental if source.http else None
+    if incremental is not None and incremental.start is not None:
+        try:
+            if datetime.fromisoformat(incremental.start).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            problems.append((
+                (*at, "http", "incremental", "start"),
+                f"{incremental.start!r} is not an ISO-8601 moment with a zone, e.g. 2026-01-01T00:00:00Z",
+            ))
     if incremental is not None:
         kind = TABLES[source.table].columns.get(incremental.column)
         if kind != TIMESTAMP:

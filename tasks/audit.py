@@ -38,7 +38,8 @@ class RunSummary:
         for failed in contract_failures:
             lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
         if self.published:
-            lines.append("ledger: " + ", ".join(f"{n} {e}" for e, n in sorted(self.events.items())) or "no change")
+            changes = ", ".join(f"{n} {event}" for event, n in sorted(self.events.items()))
+            lines.append(f"ledger: {changes or 'no change'}")
         else:
             lines.append("ledger: not changed, a newer window is already published")
         return "\n".join(lines)

@@ -13,6 +13,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.core.expectation_validation_result import (  # noqa: E402
+    ExpectationSuiteValidationResult,
+)
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
 
@@ -58,16 +61,25 @@ def validate_suites(
     con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
 ) -> list[ExpectationResult]:
     """Validate every suite against its batch table; one result per expectation."""
+    return validate_suites_with_results(con, variables, suites)[0]
+
+
+def validate_suites_with_results(
+    con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
+) -> tuple[list[ExpectationResult], list[ExpectationSuiteValidationResult]]:
+    """validate_suites, plus GX's own result per suite (for Data Docs)."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_duckdb(DuckDBDatasource.on(con, variables))
     results = []
+    validations = []
     for suite in suites:
         asset = datasource.add_query_asset(suite.stage, query=f"select * from {suite.batch}")
         batch = asset.add_batch_definition_whole_table("whole").get_batch()
         started = time.perf_counter()
         validation = batch.validate(build_suite(suite), result_format="BASIC")
         duration = time.perf_counter() - started
+        validations.append(validation)
         for result in validation.results:
             config = result.expectation_config
             count = _unexpected_count(result)
@@ -86,4 +98,4 @@ def validate_suites(
                     duration_s=duration,
                 )
             )
-    return results
+    return results, validations

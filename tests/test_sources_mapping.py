@@ -65,6 +65,10 @@ def test_a_plain_string_is_short_for_from(tmp_path):
         (VALID.replace("    columns:", "    colums:"), 5, "Extra inputs are not permitted"),
         (VALID + "      description: {from: D, value: x}\n", 7, "give only one of from, value, template"),
         ("max_rejected_pct: 150\n" + VALID, 1, "less than or equal to 100"),
+        (VALID.replace("table: skus", "table: orders").replace("sku: Code", "order_id: id").replace(
+            "files: skus.csv",
+            "http:\n      url: https://shop.example/api\n      incremental: {param: since, start: '2026-01-01'}"),
+         6, "not an ISO-8601 moment with a zone"),
         (VALID + VALID.replace("sources:\n", ""), 7, "source name 'wms-skus' is used twice"),
     ],
 )

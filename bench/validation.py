@@ -1,0 +1,224 @@
+"""Speed benchmark of the stage suites (issue "GX suites for every stage").
+
+    .venv/bin/python -m bench.validation [--sizes 100000 1000000] [--repeats 3] [--diagnose]
+
+For each size, a simulated world of about that many order lines is loaded into a
+temporary DuckDB file with the project's own extract, land and build_models; then each
+of these is timed --repeats times, interleaved, and the medians reported:
+
+  (a) ours: tasks.validate.validate_suites, the nine stage suites through GX inside DuckDB;
+  (b) the floor: each check as `select count(*) from (<check sql>)`, each contract
+      expectation as one plain count query (bench/floor.py);
+  (c) GX on pandas: export the tables to pandas (timed apart), then validate the same
+      contract plus one predicate-counting expectation per check (bench/pandas_gx.py).
+
+The three must agree on every unexpected count, or the run fails. --diagnose adds, per
+size, where (a) spends its SQL time and the time of a leaner validate_suites
+(bench/gx_profile.py). Method and measured figures: docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import platform
+import statistics
+import tempfile
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+
+from bench.floor import floor_counts
+from bench.gx_profile import lean_validate_suites, statement_log
+from bench.pandas_gx import build_frames, frame_tables, pandas_checks, validate_on_pandas
+from bench.world import HISTORY_DAYS, WINDOW_DAYS, World, build_world, log
+from expectations.catalog import Suite, load_catalog
+from tasks.validate import ExpectationResult, validate_suites
+
+# duckdb's .df() calls DataFrame.drop(inplace=True), which pandas 3.1 warns about per call.
+warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
+
+Key = tuple[str, str]  # (suite, check id or "contract:<position in the suite's contract>")
+GOAL_A_OVER_B = 2.0
+GOAL_C_OVER_A = 5.0
+
+
+@dataclass
+class Measured:
+    target: int
+    order_lines: int
+    orders_per_hour: float
+    runs: dict[str, list[float]]  # measure -> seconds, one per repeat
+
+    def median(self, measure: str) -> float:
+        return statistics.median(self.runs[measure])
+
+
+def quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """GX prints "unexpected_rows_query should contain the {batch} parameter" each time it
+    builds a check expectation (about 120 lines a run); keep it off the report."""
+    def wrapper(*args: Any) -> Any:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return fn(*args)
+    return wrapper
+
+
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+def result_counts(results: list[ExpectationResult]) -> dict[Key, int]:
+    """validate_suites results keyed like the other two paths (contract by position)."""
+    counts, positions = {}, Counter()
+    for result in results:
+        key = result.check_id
+        if key == "contract":
+            key = f"contract:{positions[result.suite]}"
+            positions[result.suite] += 1
+        counts[(result.suite, key)] = result.unexpected_count
+    return counts
+
+
+def check_agreement(named: dict[str, dict[Key, int]], when: str) -> None:
+    """Fail loudly unless every path found the same number of offending rows everywhere."""
+    keys = sorted(set().union(*named.values()))
+    bad = [(key, [counts.get(key) for counts in named.values()]) for key in keys
+           if len({counts.get(key) for counts in named.values()}) > 1]
+    if bad:
+        lines = [f"{'suite':<16}{'check':<28}" + "".join(f"{name:>10}" for name in named)]
+        lines += [f"{s:<16}{k:<28}" + "".join(f"{str(n):>10}" for n in found) for (s, k), found in bad]
+        raise SystemExit(f"counts disagree ({when}):\n" + "\n".join(lines))
+
+
+def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> dict[str, list[float]]:
+    con, variables = world.con, world.variables
+    tables = frame_tables(suites, pandas_checks(variables))
+    runs: dict[str, list[float]] = {"a": [], "b": [], "frames": [], "c": []}
+    for repeat in range(1, repeats + 1):
+        log(f"  repeat {repeat}/{repeats}: (a) GX suites inside DuckDB ...")
+        seconds, results = timed(quiet(validate_suites), con, variables, suites)
+        runs["a"].append(seconds)
+        log(f"    (a) {seconds:.2f}s; (b) floor ...")
+        seconds, floor = timed(floor_counts, con, suites)
+        runs["b"].append(seconds)
+        log(f"    (b) {seconds:.2f}s; (c) exporting {len(tables)} tables to pandas ...")
+        seconds, frames = timed(build_frames, con, tables)
+        runs["frames"].append(seconds)
+        log(f"    (c) frames {seconds:.2f}s; validating on pandas ...")
+        seconds, on_pandas = timed(quiet(validate_on_pandas), frames, suites, variables)
+        runs["c"].append(seconds)
+        del frames
+        log(f"    (c) validation {seconds:.2f}s")
+        check_agreement({"(a)": result_counts(results), "(b)": floor, "(c)": on_pandas}, f"repeat {repeat}")
+    log(f"  (a), (b) and (c) agree on all {len(floor)} counts in every repeat")
+    runs["c+frames"] = [f + c for f, c in zip(runs["frames"], runs["c"], strict=True)]
+    return runs
+
+
+def diagnose(world: World, suites: tuple[Suite, ...], repeats: int, floor_seconds: float) -> None:
+    """Print where one (a) run spends its SQL time, then time the leaner variant."""
+    con, variables = world.con, world.variables
+    with statement_log() as sql:
+        total, baseline = timed(quiet(validate_suites), con, variables, suites)
+    log(f"\n  -- (a) one run, {total:.2f}s: SQL GX sent, by metric --")
+    log(f"  {'seconds':>8} {'stmts':>6}  kind")
+    for kind, seconds in sorted(sql.items(), key=lambda item: -sum(item[1])):
+        log(f"  {sum(seconds):8.2f} {len(seconds):6}  {kind}")
+    in_sql = sum(sum(s) for s in sql.values())
+    log(f"  {total - in_sql:8.2f} {'':6}  outside SQL: GX planning, results, Python")
+    lean = []
+    for _ in range(repeats):
+        seconds, results = timed(quiet(lean_validate_suites), con, variables, suites)
+        lean.append(seconds)
+        check_agreement({"(a)": result_counts(baseline), "(a')": result_counts(results)}, "lean variant")
+    median = statistics.median(lean)
+    log(f"  -- (a') lean validate_suites (bench/gx_profile.py): median {median:.2f}s "
+        f"({' '.join(f'{s:.2f}' for s in lean)}), a'/b = {median / floor_seconds:.2f}, same counts --\n")
+
+
+def run_size(target: int, repeats: int, seed: int, with_diagnosis: bool) -> Measured:
+    suites = load_catalog()
+    with tempfile.TemporaryDirectory(prefix="retaguarda-bench-") as workdir:
+        log(f"\n== size {target:,}: building the world in {workdir} ==")
+        world = build_world(Path(workdir), target, seed)
+        log(f"  {world.order_lines:,} order lines (target {target:,})")
+        try:
+            runs = measure(world, suites, repeats)
+            if with_diagnosis:
+                diagnose(world, suites, repeats, statistics.median(runs["b"]))
+        finally:
+            world.con.close()
+    return Measured(target, world.order_lines, world.orders_per_hour, runs)
+
+
+def _verdict(ratio: float, met: bool) -> str:
+    return f"{ratio:.2f} ({'met' if met else 'MISSED'})"
+
+
+def report(m: Measured) -> str:
+    rows = [
+        ("(a) ours: GX suites inside DuckDB", "a"),
+        ("(b) floor: plain DuckDB count queries", "b"),
+        ("(c) GX on pandas: build frames", "frames"),
+        ("(c) GX on pandas: validate", "c"),
+        ("(c) GX on pandas: frames + validate", "c+frames"),
+    ]
+    a, b = m.median("a"), m.median("b")
+    c, c_total = m.median("c"), m.median("c+frames")
+    lines = [
+        f"\n{m.order_lines:,} order lines (target {m.target:,}; simulator at {m.orders_per_hour} orders/hour "
+        f"over {WINDOW_DAYS + HISTORY_DAYS} days)",
+        f"  {'measure':<40}{'median s':>10}   each repeat",
+    ]
+    lines += [f"  {label:<40}{m.median(key):>10.2f}   " + " ".join(f"{s:.2f}" for s in m.runs[key])
+              for label, key in rows]
+    lines += [
+        f"  a/b = {_verdict(a / b, a / b <= GOAL_A_OVER_B)}   goal: at most {GOAL_A_OVER_B:g}",
+        f"  c/a = {_verdict(c / a, c / a >= GOAL_C_OVER_A)} validation only, "
+        f"{_verdict(c_total / a, c_total / a >= GOAL_C_OVER_A)} with frame building   goal: at least {GOAL_C_OVER_A:g}",
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown cpu")
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    threads = duckdb.connect().execute("select current_setting('threads')").fetchone()[0]
+    return (
+        f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}\n"
+        f"python {platform.python_version()}, duckdb {duckdb.__version__} ({threads} threads), "
+        f"great_expectations {gx.__version__}, pandas {pd.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Time the stage suites: GX in DuckDB vs plain SQL vs GX on pandas.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000],
+                        help="order lines per simulated world (default: 100000 1000000)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each measure (medians reported)")
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also break (a) down by SQL statement kind and time the leaner variant")
+    args = parser.parse_args()
+    log(machine())
+    measured = [run_size(size, args.repeats, args.seed, args.diagnose) for size in args.sizes]
+    log("\n" + machine())
+    for m in measured:
+        log(report(m))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Build the exception report: one self-contained HTML file per published window, plus latest.html."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from report.data_docs import DATA_DOCS_DIR, data_docs_index
+from report.queries import load_report_data
+from report.render import render_report
+from retaguarda.settings import Settings
+from warehouse.database import prepare_session
+
+LATEST = "latest.html"
+
+
+def report_name(as_of: datetime) -> str:
+    return f"report-{as_of.astimezone(UTC):%Y%m%dT%H%MZ}.html"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers see the old page or the new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None = None) -> Path:
+    """Write the report for the latest publication, or for the one of `run_id`; its path.
+
+    latest.html is replaced only by the latest publication's report, so a past window
+    rendered on demand does not hide the present.
+    """
+    cursor = con.cursor()  # the report's temp table and session stay off the caller's connection
+    try:
+        prepare_session(cursor)
+        data = load_report_data(cursor, settings, run_id)
+    finally:
+        cursor.close()
+    folder = Path(settings.report.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = data_docs_index(folder / DATA_DOCS_DIR)
+    html = render_report(
+        data,
+        language=settings.report.language,
+        timezone=settings.calendar.timezone,
+        currency=settings.report.currency,
+        generated_at=datetime.now(UTC),
+        data_docs_href=docs.relative_to(folder).as_posix() if docs.exists() else None,
+    )
+    path = folder / report_name(data.publication.as_of)
+    _write_atomically(path, html)
+    if data.publication.is_latest:
+        _write_atomically(folder / LATEST, html)
+    return path

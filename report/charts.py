@@ -1,0 +1,169 @@
+"""Charts as inline SVG, drawn in Python: the page needs no chart library and no network."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from html import escape
+
+from markupsafe import Markup
+
+SEVERITY_COLORS = {"critical": "#b42318", "high": "#e0712c", "medium": "#f0b429", "low": "#a8b3c1"}
+LINE_COLOR = "#1d4e89"
+GRID_COLOR = "#e4e7ec"
+TEXT_COLOR = "#667085"
+WIDTH, HEIGHT = 560, 210
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 26
+
+
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Round y-axis ticks from 0 covering `top`: 0, 50, 100, 150, 200."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if step < 1:
+        step = 1
+    return [step * i for i in range(math.ceil(top / step) + 1)]
+
+
+def _svg(body: list[str], label: str, width: int = WIDTH, height: int = HEIGHT) -> Markup:
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="11" fill="{TEXT_COLOR}">'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _y_axis(ticks: list[float], y: Callable[[float], float], number: Callable[[float], str]) -> list[str]:
+    parts = []
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID_COLOR}"/>'
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{escape(number(tick))}</text>'
+        )
+    return parts
+
+
+def _time_axis(start: datetime, end: datetime, ticks: Sequence[tuple[datetime, str]]) -> tuple[Callable, list[str]]:
+    span = (end - start).total_seconds()
+
+    def x(t: datetime) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * (t - start).total_seconds() / span
+
+    def anchor(position: float) -> str:  # labels at the edges stay inside the chart
+        if position > WIDTH - RIGHT - 16:
+            return "end"
+        return "start" if position < LEFT + 16 else "middle"
+
+    parts = [
+        f'<text x="{x(t):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor(x(t))}">{escape(text)}</text>'
+        for t, text in ticks
+    ]
+    return x, parts
+
+
+def severity_columns(
+    points: Sequence[tuple[datetime, dict[str, int], str]],
+    end: datetime,
+    hours: int,
+    ticks: Sequence[tuple[datetime, str]],
+    number: Callable[[float], str],
+    label: str,
+) -> Markup:
+    """Stacked columns of open exceptions by severity, one per run, on a time axis ending at `end`."""
+    start = end - timedelta(hours=hours)
+    top = max((sum(counts.values()) for _, counts, _ in points), default=0)
+    y_ticks = nice_ticks(top)
+    plot_height = HEIGHT - TOP - BOTTOM
+
+    def y(value: float) -> float:
+        return TOP + plot_height * (1 - value / y_ticks[-1])
+
+    x, x_labels = _time_axis(start, end, ticks)
+    column = (WIDTH - LEFT - RIGHT) / hours * 0.72
+    body = _y_axis(y_ticks, y, number) + x_labels
+    for as_of, counts, tooltip in points:
+        base = 0
+        left = x(as_of) - column  # a run's column ends at its as_of, the end of its window
+        body.append(f"<g><title>{escape(tooltip)}</title>")
+        for severity in ("low", "medium", "high", "critical"):
+            value = counts.get(severity, 0)
+            if value:
+                body.append(
+                    f'<rect x="{left:.1f}" y="{y(base + value):.1f}" width="{column:.1f}" '
+                    f'height="{y(base) - y(base + value):.1f}" fill="{SEVERITY_COLORS[severity]}"/>'
+                )
+            base += value
+        body.append("</g>")
+    return _svg(body, label)
+
+
+def line(
+    points: Sequence[tuple[datetime, float, str]],
+    end: datetime,
+    hours: int,
+    ticks: Sequence[tuple[datetime, str]],
+    number: Callable[[float], str],
+    label: str,
+) -> Markup:
+    """A line with a light area under it, one point per run, on a time axis ending at `end`."""
+    start = end - timedelta(hours=hours)
+    y_ticks = nice_ticks(max((value for _, value, _ in points), default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+
+    def y(value: float) -> float:
+        return TOP + plot_height * (1 - value / y_ticks[-1])
+
+    x, x_labels = _time_axis(start, end, ticks)
+    body = _y_axis(y_ticks, y, number) + x_labels
+    coordinates = [(x(t), y(value)) for t, value, _ in points]
+    if len(coordinates) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coordinates)
+        first, last = coordinates[0][0], coordinates[-1][0]
+        body.append(
+            f'<polygon points="{first:.1f},{y(0):.1f} {path} {last:.1f},{y(0):.1f}" fill="{LINE_COLOR}" '
+            'fill-opacity="0.08"/>'
+            f'<polyline points="{path}" fill="none" stroke="{LINE_COLOR}" stroke-width="2" '
+            'stroke-linejoin="round"/>'
+        )
+    for (px, py), (_, _, tooltip) in zip(coordinates, points, strict=True):
+        body.append(
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{3 if len(points) < 40 else 1.6}" fill="{LINE_COLOR}">'
+            f"<title>{escape(tooltip)}</title></circle>"
+        )
+    return _svg(body, label)
+
+
+def severity_bars(
+    rows: Sequence[tuple[str, dict[str, int]]], number: Callable[[float], str], label: str
+) -> Markup:
+    """Horizontal stacked bars by severity, one per row (the aging buckets), with the total at the end."""
+    row_height, label_width, width = 34, 78, WIDTH
+    height = row_height * len(rows) + 8
+    top = max((sum(counts.values()) for _, counts in rows), default=0) or 1
+    scale = (width - label_width - 56) / top
+    body = []
+    for index, (name, counts) in enumerate(rows):
+        y = 4 + index * row_height
+        body.append(f'<text x="0" y="{y + 20}" fill="#344054">{escape(name)}</text>')
+        body.append(
+            f'<rect x="{label_width}" y="{y + 6}" width="{width - label_width - 56}" height="20" fill="#f2f4f7"/>'
+        )
+        offset = label_width
+        for severity in ("critical", "high", "medium", "low"):
+            value = counts.get(severity, 0)
+            if value:
+                body.append(
+                    f'<rect x="{offset:.1f}" y="{y + 6}" width="{value * scale:.1f}" height="20" '
+                    f'fill="{SEVERITY_COLORS[severity]}"><title>{escape(number(value))}</title></rect>'
+                )
+                offset += value * scale
+        total = sum(counts.values())
+        body.append(
+            f'<text x="{offset + 6:.1f}" y="{y + 20}" fill="#101828" font-weight="600">{escape(number(total))}</text>'
+        )
+    return _svg(body, label, width=width, height=height)

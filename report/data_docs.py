@@ -1,0 +1,97 @@
+"""GX Data Docs for the data team: a run's validation results as GX renders them, kept bounded."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.core import ExpectationSuite  # noqa: E402
+from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
+from great_expectations.data_context.store import TupleFilesystemStoreBackend  # noqa: E402
+from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+DATA_DOCS_DIR = "data_docs"  # under the report folder; the report links to it when present
+KEEP_RUNS = 24  # a day of hourly runs: GX's stores slow down as results pile up (GX #8243)
+SITE_NAME = "local_site"  # the site a new file-backed GX project configures
+NO_BATCH = "__none__"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def data_docs_index(out_dir: Path) -> Path:
+    """Where the Data Docs index page of the GX project in `out_dir` is."""
+    return out_dir / "gx" / "uncommitted" / "data_docs" / SITE_NAME / "index.html"
+
+
+def _suite_of(result: ExpectationSuiteValidationResult) -> ExpectationSuite:
+    """The suite as it was validated, rebuilt from the result: the pipeline's suites live in YAML, not GX."""
+    return ExpectationSuite(
+        name=result.suite_name,
+        expectations=[item.expectation_config.to_domain_obj() for item in result.results],
+    )
+
+
+def _prune(context, keep: int) -> list[ValidationResultIdentifier]:
+    """Drop stored results beyond the newest `keep` runs; the keys dropped."""
+    store = context.validation_results_store
+    keys = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
+    newest: dict[str, datetime] = {}
+    for key in keys:
+        name, time = key.run_id.run_name, key.run_id.run_time
+        newest[name] = max(newest.get(name, time), time)
+    kept = set(sorted(newest, key=lambda name: newest[name], reverse=True)[:keep])
+    dropped = [key for key in keys if key.run_id.run_name not in kept]
+    for key in dropped:
+        store.remove_key(key)
+    return dropped
+
+
+def build_data_docs(
+    results: Iterable[ExpectationSuiteValidationResult],
+    out_dir: Path,
+    keep: int = KEEP_RUNS,
+    run_name: str | None = None,
+    run_time: datetime | None = None,
+) -> Path:
+    """Render GX Data Docs for one run's validation results into `out_dir`; the index page's path.
+
+    `out_dir` holds a file-backed GX project (created on first use) whose validation store keeps
+    the last `keep` runs; older results and their pages are deleted. Only the new pages are
+    rendered, so the cost does not grow with the runs kept.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_time = run_time or datetime.now(UTC)
+    run_id = RunIdentifier(
+        run_name=_UNSAFE.sub("-", run_name or run_time.strftime("%Y%m%dT%H%M%SZ")), run_time=run_time
+    )
+    context = gx.get_context(mode="file", project_root_dir=str(out_dir))
+    built: list = []
+    for result in results:
+        result = copy.deepcopy(result)  # the caller's result stays as it was
+        result.meta["run_id"] = run_id
+        key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name), run_id, NO_BATCH)
+        context.validation_results_store.set(key, result)
+        context.suites.add_or_update(_suite_of(result))
+        built += [key, ExpectationSuiteIdentifier(name=result.suite_name)]
+    site = data_docs_index(out_dir).parent
+    pages = TupleFilesystemStoreBackend(
+        base_directory=str(site), filepath_prefix="validations", filepath_suffix=".html",
+        suppress_store_backend_id=True,
+    )
+    for key in _prune(context, keep):
+        pages.remove_key(key.to_tuple())
+    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=built)
+    return data_docs_index(out_dir)

@@ -1,0 +1,188 @@
+"""What the report shows, read from the ledger: SQL in report/sql/, values always bound."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from retaguarda.calendar import BusinessCalendar
+from retaguarda.settings import Settings
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+TOP_OFFENDERS = 10
+OFFENDER_DIMENSIONS = ("sku", "warehouse", "carrier", "owner")
+WORST_FIRST = ("critical", "high", "medium", "low")  # severities, as trend.sql lists them
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built from this warehouse; the message says why."""
+
+
+@cache
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple]:
+    return con.execute(_sql(name), params).fetchall()
+
+
+@dataclass(frozen=True)
+class Publication:
+    run_id: str
+    as_of: datetime
+    published_at: datetime
+    is_latest: bool
+    previous_as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class Headline:
+    open: int
+    acknowledged: int
+    money_at_risk: Decimal
+    open_before: int | None  # at the previous publication
+    new: int  # new and reopened at this publication
+    reopened: int
+    escalated: int
+    resolved: int
+    ship_due: int
+    ship_on_time: int
+    delivery_due: int
+    delivery_on_time: int
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    as_of: datetime
+    by_severity: dict[str, int]
+    money_at_risk: Decimal
+    arrived: int
+    resolved: int
+
+    @property
+    def open(self) -> int:
+        return sum(self.by_severity.values())
+
+
+@dataclass(frozen=True)
+class Offender:
+    dimension: str
+    name: str
+    exceptions: int
+    money_at_risk: Decimal | None
+
+
+@dataclass(frozen=True)
+class OpenException:
+    exception_id: str
+    check_id: str
+    stage: str
+    entity_type: str
+    entity_id: str
+    owner: str
+    status: str
+    severity: str
+    opened_at: datetime | None
+    age_business_hours: float | None
+    amount_at_risk: Decimal | None
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    publication: Publication
+    headline: Headline
+    by_stage_severity: list[tuple[str, str, int, Decimal]]  # stage, severity, exceptions, money
+    trend: list[TrendPoint]
+    offenders: list[Offender]
+    open_exceptions: list[OpenException]
+
+
+def find_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> Publication:
+    rows = _rows(con, "publication", run_id=run_id)
+    if not rows:
+        raise ReportError(
+            f"run {run_id} published nothing (a run for an older window does not publish)"
+            if run_id else "nothing is published yet: run the hourly reconciliation first"
+        )
+    return Publication(*rows[0])
+
+
+def _evidence(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text, parse_float=Decimal)  # keeps 12.50 as written
+    except ValueError:
+        return {"evidence": text}
+    return value if isinstance(value, dict) else {"evidence": value}
+
+
+def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headline:
+    as_of = publication.as_of
+    # The latest report reads the ledger itself; a past one its history snapshot.
+    if publication.is_latest:
+        open_now, acknowledged, money = _rows(con, "headline_active")[0]
+    else:
+        open_now, acknowledged, money = _rows(con, "headline_history", as_of=as_of)[0]
+    open_before = None
+    if publication.previous_as_of is not None:
+        open_before = _rows(con, "headline_history", as_of=publication.previous_as_of)[0][0]
+    events = dict(_rows(con, "events", as_of=as_of))
+    ship_due, ship_on_time, delivery_due, delivery_on_time = _rows(con, "on_time", as_of=as_of)[0]
+    return Headline(
+        open=open_now, acknowledged=acknowledged, money_at_risk=money, open_before=open_before,
+        new=events.get("new", 0) + events.get("reopened", 0), reopened=events.get("reopened", 0),
+        escalated=events.get("escalated", 0), resolved=events.get("resolved", 0),
+        ship_due=ship_due, ship_on_time=ship_on_time, delivery_due=delivery_due, delivery_on_time=delivery_on_time,
+    )
+
+
+def _open_exceptions(
+    con: duckdb.DuckDBPyConnection, publication: Publication, calendar: BusinessCalendar
+) -> list[OpenException]:
+    found = []
+    for row in _rows(con, "open_list"):
+        item = OpenException(*row[:-1], evidence=_evidence(row[-1]))
+        if not publication.is_latest and item.opened_at is not None:
+            # The ledger keeps today's age; a past window needs the age it had then.
+            age = calendar.business_hours_between(item.opened_at, publication.as_of)
+            item = OpenException(**{**item.__dict__, "age_business_hours": round(age, 1)})
+        found.append(item)
+    return found
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None = None) -> ReportData:
+    """Everything on the page, for the latest publication or the one of `run_id`.
+
+    Uses a temp table, so pass a connection of its own (a cursor), not the pipeline's.
+    """
+    publication = find_publication(con, run_id)
+    if publication.is_latest:
+        con.execute(_sql("active_latest"))
+    else:
+        con.execute(_sql("active_past"), {"as_of": publication.as_of})
+    calendar = BusinessCalendar(
+        timezone=settings.calendar.timezone, open_hour=settings.calendar.open_hour,
+        close_hour=settings.calendar.close_hour, holidays=settings.calendar.holidays,
+    )
+    trend = [
+        TrendPoint(row[0], dict(zip(WORST_FIRST, row[1:5], strict=True)), *row[5:])
+        for row in _rows(con, "trend", as_of=publication.as_of)
+    ]
+    return ReportData(
+        publication=publication,
+        headline=_headline(con, publication),
+        by_stage_severity=_rows(con, "by_stage_severity", as_of=publication.as_of),
+        trend=trend,
+        offenders=[Offender(*row) for row in _rows(con, "offenders", top=TOP_OFFENDERS)],
+        open_exceptions=_open_exceptions(con, publication, calendar),
+    )

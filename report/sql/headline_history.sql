@@ -1,0 +1,7 @@
+-- grain: one row: active exceptions, those being handled, and their money at risk, as of $as_of.
+select
+    coalesce(sum(exceptions), 0)::bigint as open,
+    coalesce(sum(exceptions) filter (where status = 'acknowledged'), 0)::bigint as acknowledged,
+    coalesce(sum(amount_at_risk), 0) as money_at_risk
+from exceptions.history
+where as_of = $as_of::timestamptz and status <> 'resolved'

@@ -1,0 +1,11 @@
+-- grain: one row per active exception, worst first.
+select
+    exception_id, check_id, stage, entity_type, entity_id, owner, status, severity,
+    opened_at, age_business_hours, amount_at_risk, evidence
+from report_active
+order by
+    list_position(['critical', 'high', 'medium', 'low'], severity),
+    opened_at,
+    amount_at_risk desc nulls last,
+    check_id,
+    entity_id
