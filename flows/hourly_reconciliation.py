@@ -59,6 +59,7 @@ def generate_demo_feed(settings: Settings, end: datetime) -> Path:
         seed=demo.seed,
         orders_per_hour=demo.orders_per_hour,
         anomaly_rate=demo.anomaly_rate,
+        calendar=settings.calendar.business_calendar(),
     )
     get_run_logger().info("demo feed written to %s: %s", settings.source.folder, summary)
     return settings.source.folder

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from report.data_docs import DATA_DOCS_DIR, data_docs_index
+from report.data_docs import DATA_DOCS_DIR, data_docs_index, run_pages
 from report.queries import load_report_data
 from report.render import render_report
 from retaguarda.settings import Settings
@@ -49,6 +49,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
     folder = Path(settings.report.dir)
     folder.mkdir(parents=True, exist_ok=True)
     docs = data_docs_index(folder / DATA_DOCS_DIR)
+    pages = run_pages(folder / DATA_DOCS_DIR, data.publication.run_id)
     html = render_report(
         data,
         language=settings.report.language,
@@ -56,6 +57,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
         currency=settings.report.currency,
         generated_at=datetime.now(UTC),
         data_docs_href=docs.relative_to(folder).as_posix() if docs.exists() else None,
+        validation_pages={suite: page.relative_to(folder).as_posix() for suite, page in pages.items()},
     )
     path = folder / report_name(data.publication.as_of)
     _write_atomically(path, html)

@@ -33,6 +33,21 @@ def data_docs_index(out_dir: Path) -> Path:
     return out_dir / "gx" / "uncommitted" / "data_docs" / SITE_NAME / "index.html"
 
 
+def _run_name(name: str) -> str:
+    """A run name safe as a folder name (GX makes one per run) and in a glob pattern."""
+    return _UNSAFE.sub("-", name)
+
+
+def run_pages(out_dir: Path, run_name: str) -> dict[str, Path]:
+    """Suite -> the Data Docs page of its validation in run `run_name` (none once pruned).
+
+    These pages stay readable offline; GX's index builds its tables with scripts from CDNs.
+    """
+    validations = data_docs_index(out_dir).parent / "validations"
+    pages = sorted(validations.glob(f"*/{_run_name(run_name)}/*/*.html"))
+    return {page.relative_to(validations).parts[0]: page for page in pages}
+
+
 def _suite_of(result: ExpectationSuiteValidationResult) -> ExpectationSuite:
     """The suite as it was validated, rebuilt from the result: the pipeline's suites live in YAML, not GX."""
     return ExpectationSuite(
@@ -74,9 +89,7 @@ def build_data_docs(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     run_time = run_time or datetime.now(UTC)
-    run_id = RunIdentifier(
-        run_name=_UNSAFE.sub("-", run_name or run_time.strftime("%Y%m%dT%H%M%SZ")), run_time=run_time
-    )
+    run_id = RunIdentifier(run_name=_run_name(run_name or run_time.strftime("%Y%m%dT%H%M%SZ")), run_time=run_time)
     context = gx.get_context(mode="file", project_root_dir=str(out_dir))
     built: list = []
     for result in results:

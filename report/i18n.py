@@ -12,6 +12,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run": ("run {run}", "execução {run}"),
     "generated": ("generated {when}", "gerado em {when}"),
     "data_docs": ("Validation results (GX Data Docs)", "Resultados de validação (GX Data Docs)"),
+    "run_validations": ("This run's validations by stage:", "Validações desta execução por etapa:"),
     "past_window": (
         "This report is for a past window. Figures, breakdowns and trends are as of {when}. "
         "The list shows the exceptions that were open then, with owner, status and evidence as the "
@@ -33,7 +34,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money_note": ("in open exceptions", "nas exceções abertas"),
     "on_time_shipment": ("On-time shipment", "Envio no prazo"),
     "on_time_delivery": ("On-time delivery", "Entrega no prazo"),
-    "rate_note": ("{on_time} of {due} orders due in the last 7 days", "{on_time} de {due} pedidos com prazo nos últimos 7 dias"),
+    "rate_note": (
+        "{on_time} of {due} orders due in the last 7 days", "{on_time} de {due} pedidos com prazo nos últimos 7 dias"
+    ),
     "no_orders_due": ("no orders due in the last 7 days", "nenhum pedido com prazo nos últimos 7 dias"),
     "not_available": ("n/a", "n/d"),
     # sections
@@ -46,7 +49,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trends": ("Trend", "Tendência"),
     "trend_24h": ("Open exceptions, last 24 hours", "Exceções abertas, últimas 24 horas"),
     "trend_7d": ("Open exceptions, last 7 days", "Exceções abertas, últimos 7 dias"),
-    "trend_24h_note": ("{new} new and {resolved} resolved in 24 hours", "{new} novas e {resolved} resolvidas em 24 horas"),
+    "trend_24h_note": (
+        "{new} new and {resolved} resolved in 24 hours", "{new} novas e {resolved} resolvidas em 24 horas"
+    ),
     "trend_7d_note": ("{new} new and {resolved} resolved in 7 days", "{new} novas e {resolved} resolvidas em 7 dias"),
     "trend_empty": ("Not enough runs yet to draw a trend.", "Ainda não há execuções suficientes para a tendência."),
     "offenders": ("Worst offenders", "Maiores ofensores"),

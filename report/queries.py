@@ -94,6 +94,7 @@ class OpenException:
     age_business_hours: float | None
     amount_at_risk: Decimal | None
     evidence: dict[str, Any]
+    acknowledged_by: str | None
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def _open_exceptions(
 ) -> list[OpenException]:
     found = []
     for row in _rows(con, "open_list"):
-        item = OpenException(*row[:-1], evidence=_evidence(row[-1]))
+        *columns, evidence, acknowledged_by = row
+        item = OpenException(*columns, evidence=_evidence(evidence), acknowledged_by=acknowledged_by)
         if not publication.is_latest and item.opened_at is not None:
             # The ledger keeps today's age; a past window needs the age it had then.
             age = calendar.business_hours_between(item.opened_at, publication.as_of)

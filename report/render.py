@@ -54,6 +54,10 @@ def script_json(value: Any) -> Markup:
     return Markup(text)
 
 
+def _stage_order(stage: str) -> tuple[int, str]:
+    return (STAGES.index(stage) if stage in STAGES else len(STAGES), stage)
+
+
 def _number(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -78,36 +82,38 @@ def _evidence_value(value: Any, f: Formats, t: Translator) -> str:
 
 def _headline_cards(data: ReportData, f: Formats, t: Translator) -> list[dict[str, Any]]:
     h = data.headline
+    # Notes are (text, tone): a rise in open exceptions reads red, a fall green.
     open_notes = []
     if h.open_before is not None:
-        open_notes.append(t("open_delta", delta=f.signed(h.open - h.open_before)))
+        tone = "worse" if h.open > h.open_before else "better" if h.open < h.open_before else ""
+        open_notes.append((t("open_delta", delta=f.signed(h.open - h.open_before)), tone))
     if h.acknowledged:
-        open_notes.append(t("acknowledged_count", count=f.number(h.acknowledged)))
-    new_notes = [t("reopened_count", count=f.number(h.reopened))] if h.reopened else []
+        open_notes.append((t("acknowledged_count", count=f.number(h.acknowledged)), ""))
+    new_notes = [(t("reopened_count", count=f.number(h.reopened)), "")] if h.reopened else []
     if h.escalated:
-        new_notes.append(t("escalated_count", count=f.number(h.escalated)))
+        new_notes.append((t("escalated_count", count=f.number(h.escalated)), "worse"))
 
-    def rate(on_time: int, due: int) -> tuple[str, str, float | None]:
+    def rate(on_time: int, due: int) -> tuple[str, list[tuple[str, str]], float | None]:
         if not due:
-            return t("not_available"), t("no_orders_due"), None
+            return t("not_available"), [(t("no_orders_due"), "")], None
         note = t("rate_note", on_time=f.number(on_time), due=f.number(due))
-        return f.percent(on_time / due), note, on_time / due
+        return f.percent(on_time / due), [(note, "")], on_time / due
 
     ship_text, ship_note, ship_rate = rate(h.ship_on_time, h.ship_due)
     delivery_text, delivery_note, delivery_rate = rate(h.delivery_on_time, h.delivery_due)
     return [
         {"key": "open", "label": t("open"), "text": f.number(h.open), "value": h.open,
-         "note": " · ".join(open_notes), "tone": "up" if h.open_before is not None and h.open > h.open_before else ""},
+         "notes": open_notes},
         {"key": "new", "label": t("new"), "text": f.number(h.new), "value": h.new,
-         "note": " · ".join(new_notes), "tone": ""},
+         "notes": new_notes},
         {"key": "resolved", "label": t("resolved"), "text": f.number(h.resolved), "value": h.resolved,
-         "note": t("resolved_note"), "tone": ""},
+         "notes": [(t("resolved_note"), "")]},
         {"key": "money_at_risk", "label": t("money_at_risk"), "text": f.money(h.money_at_risk),
-         "value": _number(h.money_at_risk), "note": t("money_note"), "tone": ""},
+         "value": _number(h.money_at_risk), "notes": [(t("money_note"), "")]},
         {"key": "on_time_shipment", "label": t("on_time_shipment"), "text": ship_text, "value": ship_rate,
-         "note": ship_note, "tone": ""},
+         "notes": ship_note},
         {"key": "on_time_delivery", "label": t("on_time_delivery"), "text": delivery_text, "value": delivery_rate,
-         "note": delivery_note, "tone": ""},
+         "notes": delivery_note},
     ]
 
 
@@ -117,7 +123,7 @@ def _stage_table(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
     for stage, severity, exceptions, amount in data.by_stage_severity:
         counts.setdefault(stage, {})[severity] = exceptions
         money[stage] = money.get(stage, Decimal(0)) + (amount or 0)
-    stages = [s for s in STAGES] + sorted(set(counts) - set(STAGES))
+    stages = sorted(set(STAGES) | set(counts), key=_stage_order)
     rows = []
     for stage in stages:
         by_severity = counts.get(stage, {})
@@ -215,6 +221,7 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
             "owner": item.owner,
             "status": item.status,
             "status_label": t.label(item.status),
+            "acknowledged_by": item.acknowledged_by or "",
             "opened": f.datetime(item.opened_at),
             "opened_sort": item.opened_at.isoformat() if item.opened_at else "",
             "age": f.number(item.age_business_hours, 1),
@@ -228,15 +235,17 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
     present_stages = {item.stage for item in items}
     return {
         "rows": rows,
-        "stages": [(s, t.label(s)) for s in [*STAGES, *sorted(present_stages - set(STAGES))] if s in present_stages],
+        "stages": [(s, t.label(s)) for s in sorted(present_stages, key=_stage_order)],
         "owners": sorted({item.owner for item in items}),
         "severities": [(s, t.label(s)) for s in SEVERITIES if any(item.severity == s for item in items)],
         "dataset": {
             "columns": ["exception_id", "severity", "stage", "check_id", "entity_type", "entity_id", "owner",
-                        "status", "opened_at", "age_business_hours", "amount_at_risk", "evidence"],
+                        "status", "acknowledged_by", "opened_at", "age_business_hours", "amount_at_risk",
+                        "evidence"],
             "rows": [
                 [item.exception_id, item.severity, item.stage, item.check_id, item.entity_type, item.entity_id,
-                 item.owner, item.status, item.opened_at.isoformat() if item.opened_at else None,
+                 item.owner, item.status, item.acknowledged_by,
+                 item.opened_at.isoformat() if item.opened_at else None,
                  item.age_business_hours, _number(item.amount_at_risk),
                  item.evidence or None]
                 for item in items
@@ -252,8 +261,12 @@ def render_report(
     currency: str,
     generated_at: datetime,
     data_docs_href: str | None = None,
+    validation_pages: dict[str, str] | None = None,
 ) -> str:
-    """The page for `data`, in `language`, times in `timezone`, money in `currency`."""
+    """The page for `data`, in `language`, times in `timezone`, money in `currency`.
+
+    `data_docs_href` links GX's Data Docs index; `validation_pages` (suite -> href) this run's pages.
+    """
     f = Formats(language, timezone, currency)
     t = Translator(language)
     publication = data.publication
@@ -268,6 +281,10 @@ def render_report(
         generated=f.datetime(generated_at),
         is_latest=publication.is_latest,
         data_docs_href=data_docs_href,
+        validation_pages=[
+            (t.label(suite), href) for suite, href in sorted(
+                (validation_pages or {}).items(), key=lambda item: _stage_order(item[0]))
+        ],
         stamp=stamp,
         currency=currency,
         cards=_headline_cards(data, f, t),

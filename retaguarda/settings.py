@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from retaguarda.calendar import BusinessCalendar
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
 ENV_PREFIX = "RETAGUARDA__"
@@ -65,6 +67,11 @@ class CalendarSettings(_Strict):
         if self.open_hour >= self.close_hour:
             raise ValueError("open_hour must be before close_hour")
         return self
+
+    def business_calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            timezone=self.timezone, open_hour=self.open_hour, close_hour=self.close_hour, holidays=self.holidays
+        )
 
     @field_validator("timezone")
     @classmethod

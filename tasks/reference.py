@@ -32,10 +32,7 @@ def calendar_rows(calendar: BusinessCalendar, first: date, last: date) -> list[t
 
 def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> int:
     """Rebuild core.business_calendar and core.tracking_formats; returns calendar days."""
-    cal = settings.calendar
-    calendar = BusinessCalendar(
-        timezone=cal.timezone, open_hour=cal.open_hour, close_hour=cal.close_hour, holidays=cal.holidays
-    )
+    calendar = settings.calendar.business_calendar()
     end = as_of.date()
     rows = calendar_rows(
         calendar, end - timedelta(days=CALENDAR_DAYS_BEFORE), end + timedelta(days=CALENDAR_DAYS_AFTER)

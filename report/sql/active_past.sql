@@ -16,7 +16,7 @@ select
     ledger.exception_id, ledger.check_id, ledger.stage, ledger.entity_type, ledger.entity_id, ledger.owner,
     ledger.status, events.severity, events.opened_at,
     null::double as age_business_hours,  -- measured in Python, as of $as_of
-    ledger.amount_at_risk, ledger.evidence
+    ledger.amount_at_risk, ledger.evidence, ledger.acknowledged_by
 from events
 inner join exceptions.ledger as ledger on events.exception_id = ledger.exception_id
 where events.last_event <> 'resolved'

@@ -1,7 +1,7 @@
 -- grain: one row per active exception, worst first.
 select
     exception_id, check_id, stage, entity_type, entity_id, owner, status, severity,
-    opened_at, age_business_hours, amount_at_risk, evidence
+    opened_at, age_business_hours, amount_at_risk, evidence, acknowledged_by
 from report_active
 order by
     list_position(['critical', 'high', 'medium', 'low'], severity),

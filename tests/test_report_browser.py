@@ -1,0 +1,295 @@
+"""The exception report from a real simulated warehouse, opened in headless Chromium from disk.
+
+The warehouse is built with the pipeline's own steps (land, build models, publish) over several
+windows, without Prefect, so the trend charts have history to draw. A feed order and SKU carry
+markup, to prove data shows as text.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import insert_raw
+from headless_chromium import Chromium
+
+from expectations.catalog import configured_catalog
+from report.build import LATEST, build_report, report_name
+from report.data_docs import DATA_DOCS_DIR, build_data_docs
+from report.formats import Formats
+from retaguarda.settings import load_settings
+from simulator import simulate
+from tasks.extract import FEEDS, extract_file, feed_files
+from tasks.land import land_files
+from tasks.ledger import acknowledge
+from tasks.publish import publish
+from tasks.transform import build_models
+from tasks.validate import validate_suites_with_results
+from warehouse.database import connect, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "data" / "reports" / "screenshot.png"
+FEED_END = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 13:00 in Sao Paulo
+# Every 6 hours over the two days before, then hourly: enough history for both trend charts.
+WINDOWS = [FEED_END - timedelta(hours=h) for h in (48, 42, 36, 30, 24, 18, 12, 6, 5, 4, 3, 2, 1, 0)]
+PAST_WINDOW = WINDOWS[5]
+SKU_MARKUP = "<script>alert(1)</script>"
+ORDER_MARKUP = "<img src=x onerror=alert(2)>"
+
+
+def _inject_markup(con: duckdb.DuckDBPyConnection) -> None:
+    """An order whose id and SKU are markup: an unknown SKU, so it becomes an exception."""
+    placed = (FEED_END - timedelta(hours=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    insert_raw(con, "orders", {
+        "order_id": ORDER_MARKUP, "channel": "web", "customer_id": "C-00001", "placed_at": placed,
+        "status": "pending_payment", "currency": "BRL", "shipping_amount": "0.00", "discount_amount": "0.00",
+        "total_amount": "10.00", "promised_ship_by": None, "promised_delivery_by": None,
+        "ship_to_country": "BR", "ship_to_region": "SP", "ship_to_postcode": "01000-000",
+        "cancelled_at": None, "updated_at": placed,
+    })
+    insert_raw(con, "order_lines", {
+        "order_id": ORDER_MARKUP, "order_updated_at": placed, "line_no": 1, "sku": SKU_MARKUP,
+        "quantity": 1, "unit_price": "10.00",
+    })
+
+
+def _settings(folder: Path, language: str = "en"):
+    return load_settings(environ={
+        "RETAGUARDA__REPORT__DIR": str(folder), "RETAGUARDA__REPORT__LANGUAGE": language,
+    })
+
+
+def build_world(folder: Path) -> dict:
+    """A warehouse published over WINDOWS, its GX Data Docs, and the reports in en and pt-BR."""
+    simulate(folder / "feed", start=FEED_END - timedelta(days=3), end=FEED_END, seed=5, orders_per_hour=6,
+             anomaly_rate=0.03)
+    settings = _settings(folder / "reports")
+    suites = configured_catalog(settings.check_overrides())
+    con = connect(folder / "warehouse.duckdb")
+    migrate(con, FEED_END)
+    for feed in FEEDS:
+        land_files(con, [extract_file(table, path) for table, path in feed_files(folder / "feed", feed)], "load",
+                   FEED_END)
+    _inject_markup(con)
+    runs = {}
+    for as_of in WINDOWS:
+        if as_of == WINDOWS[-1]:
+            # Someone is on it: the report counts it as being handled.
+            first = con.execute("select min(exception_id) from exceptions.ledger where status = 'open'").fetchone()[0]
+            acknowledge(con, first, "ana", "calling the carrier", as_of - timedelta(minutes=30))
+        build_models(con, settings, as_of)
+        runs[as_of] = uuid.uuid4().hex
+        assert publish(con, suites, settings, runs[as_of], as_of).published
+    _, validations = validate_suites_with_results(con, settings.sql_variables(FEED_END), suites)
+    docs = build_data_docs(validations, folder / "reports" / DATA_DOCS_DIR, run_name=runs[FEED_END],
+                           run_time=FEED_END)
+    english = build_report(con, settings)
+    portuguese = build_report(con, _settings(folder / "relatorios", "pt-BR"))
+    return {"con": con, "folder": folder, "settings": settings, "runs": runs, "docs": docs,
+            "validations": validations, "en": english, "pt-BR": portuguese}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    built = build_world(tmp_path_factory.mktemp("report"))
+    yield built
+    built["con"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium() as chromium:
+        yield chromium
+
+
+def ledger_figures(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str, float]:
+    open_now, money = con.execute(
+        "select count(*), coalesce(sum(amount_at_risk), 0) from exceptions.ledger where status <> 'resolved'"
+    ).fetchone()
+    events = dict(con.execute(
+        "select event, count(*) from exceptions.ledger_events where as_of = ? group by event", [as_of]
+    ).fetchall())
+    return {"open": open_now, "money_at_risk": float(money), "resolved": events.get("resolved", 0),
+            "new": events.get("new", 0) + events.get("reopened", 0)}
+
+
+def problems(page) -> list:
+    """Console errors and warnings, uncaught exceptions, browser log errors and dialogs."""
+    return (
+        [e for e in page.of_kind("Runtime.consoleAPICalled") if e["type"] in ("error", "warning", "assert")]
+        + page.of_kind("Runtime.exceptionThrown", "Page.javascriptDialogOpening")
+        + [e for e in page.of_kind("Log.entryAdded") if e["entry"]["level"] in ("error", "warning")]
+    )
+
+
+def requests(page) -> list[str]:
+    return [e["request"]["url"] for e in page.of_kind("Network.requestWillBeSent")]
+
+
+def kpis(page) -> dict[str, dict[str, str]]:
+    return page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('[data-kpi]')].map(card => [card.dataset.kpi, "
+        "{value: card.dataset.value, text: card.querySelector('.kpi-value').textContent}]))"
+    )
+
+
+def visible_rows(page) -> int:
+    return page.evaluate("document.querySelectorAll('#open-table tbody tr:not([hidden])').length")
+
+
+def choose(page, select_id: str, value: str) -> None:
+    """Pick an option the way a person does: the select changes and tells its listeners."""
+    page.evaluate(
+        f"(() => {{ const s = document.getElementById({select_id!r}); s.value = {value!r}; "
+        "s.dispatchEvent(new Event('change', {bubbles: true})); })()"
+    )
+
+
+def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world, browser):
+    latest = world["en"].parent / LATEST
+    assert world["en"].name == report_name(FEED_END) == "report-20261124T1600Z.html"
+    assert latest.read_text() == world["en"].read_text()
+    page = browser.new_page()
+    page.open(latest)
+
+    assert problems(page) == []
+    assert requests(page) == [latest.resolve().as_uri()], "the page loads nothing but itself"
+    shown = kpis(page)
+    expected = ledger_figures(world["con"], FEED_END)
+    formats = Formats("en", "America/Sao_Paulo", "BRL")
+    for key in ("open", "new", "resolved"):
+        assert int(shown[key]["value"]) == expected[key], key
+        assert shown[key]["text"] == formats.number(expected[key]), key
+    assert float(shown["money_at_risk"]["value"]) == pytest.approx(expected["money_at_risk"])
+    assert shown["money_at_risk"]["text"] == formats.money(expected["money_at_risk"])
+    assert expected["open"] > 0 and expected["new"] > 0
+    assert re.fullmatch(r"\d{1,3}\.\d%", shown["on_time_shipment"]["text"])
+    assert visible_rows(page) == expected["open"]
+
+    SCREENSHOT.unlink(missing_ok=True)
+    page.screenshot(SCREENSHOT)
+    print(f"\nscreenshot for review: {SCREENSHOT}")
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(world, browser):
+    con = world["con"]
+    page = browser.new_page()
+    page.open(world["en"])
+    by_stage = dict(con.execute(
+        "select stage, count(*) from exceptions.ledger where status <> 'resolved' group by stage"
+    ).fetchall())
+    for stage, count in by_stage.items():
+        choose(page, "filter-stage", stage)
+        assert visible_rows(page) == count, stage
+    stage, owner, severity = con.execute(
+        "select stage, owner, severity from exceptions.ledger where status <> 'resolved' "
+        "group by all order by count(*) desc limit 1"
+    ).fetchone()
+    choose(page, "filter-stage", stage)
+    choose(page, "filter-owner", owner)
+    choose(page, "filter-severity", severity)
+    expected = con.execute(
+        "select count(*) from exceptions.ledger where status <> 'resolved' and stage = ? and owner = ? "
+        "and severity = ?", [stage, owner, severity],
+    ).fetchone()[0]
+    assert visible_rows(page) == expected
+    assert page.evaluate("document.getElementById('open-count').textContent").startswith(f"{expected} of ")
+
+    lines = page.evaluate("window.retaguardaReport.csv('open')").splitlines()
+    assert lines[0].startswith("exception_id,severity,stage,check_id")
+    assert len(lines) == expected + 1
+    assert all(f",{severity},{stage}," in line for line in lines[1:])
+
+    choose(page, "filter-stage", "")
+    choose(page, "filter-owner", "")
+    choose(page, "filter-severity", "")
+    page.evaluate("document.querySelectorAll('#open-table thead button.sort')[6].click()")  # age
+    ages = page.evaluate(
+        "[...document.querySelectorAll('#open-table tbody tr')].map(row => Number(row.cells[6].dataset.sort))"
+    )
+    assert ages == sorted(ages, reverse=True) and ages[0] > ages[-1]
+    assert problems(page) == []
+
+
+def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
+    source = world["en"].read_text()
+    assert SKU_MARKUP not in source and ORDER_MARKUP not in source
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in source  # inside the JSON for the CSV
+    assert unescape("&lt;img src=x onerror=alert(2)&gt;") == ORDER_MARKUP
+    assert "&lt;img src=x onerror=alert(2)&gt;" in source
+
+    page = browser.new_page()
+    page.open(world["en"])
+    text = page.evaluate("document.body.innerText")
+    assert SKU_MARKUP in text and ORDER_MARKUP in text
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    scripts = page.evaluate("[...document.scripts].map(s => [s.type, s.id, s.src])")
+    assert all(kind == "application/json" and (name.startswith("data-") or name == "messages") and not src
+               for kind, name, src in scripts[:-1])
+    assert scripts[-1] == ["", "", ""]  # the page's own inline script, last
+    assert page.of_kind("Page.javascriptDialogOpening") == []
+    assert requests(page) == [world["en"].resolve().as_uri()]
+    assert SKU_MARKUP in page.evaluate("window.retaguardaReport.csv('open')")
+
+
+def test_the_portuguese_report_speaks_portuguese_and_writes_brazilian_numbers(world, browser):
+    page = browser.new_page()
+    page.open(world["pt-BR"])
+    assert problems(page) == []
+    assert page.evaluate("document.documentElement.lang") == "pt-BR"
+    assert page.evaluate("document.querySelector('h1').textContent") == "Relatório de exceções"
+    shown = kpis(page)
+    expected = ledger_figures(world["con"], FEED_END)
+    formats = Formats("pt-BR", "America/Sao_Paulo", "BRL")
+    assert shown["money_at_risk"]["text"] == formats.money(expected["money_at_risk"])
+    assert re.fullmatch(r"R\$ \d{1,3}(\.\d{3})*,\d{2}", shown["money_at_risk"]["text"])
+    assert re.fullmatch(r"\d{1,3},\d%", shown["on_time_shipment"]["text"])
+    body = page.evaluate("document.body.innerText")
+    assert "Posição em 24/11/2026 13:00" in body  # 16:00 UTC in Sao Paulo
+    assert "Exceções abertas" in body and "Open exceptions" not in body
+    choose(page, "filter-stage", "payment")
+    assert page.evaluate("document.getElementById('open-count').textContent").endswith("exibidas")
+
+
+def test_a_past_window_is_rendered_as_of_then_and_leaves_latest_alone(world):
+    con, settings = world["con"], world["settings"]
+    latest = (world["en"].parent / LATEST).read_text()
+    past = build_report(con, settings, run_id=world["runs"][PAST_WINDOW])
+    assert past.name == report_name(PAST_WINDOW)
+    assert (world["en"].parent / LATEST).read_text() == latest
+    html = past.read_text()
+    assert "data-past-window" in html
+    open_then, money_then = con.execute(
+        "select sum(exceptions), sum(amount_at_risk) from exceptions.history where as_of = ? and status <> 'resolved'",
+        [PAST_WINDOW],
+    ).fetchone()
+    assert f'data-kpi="open" data-value="{open_then}"' in html
+    assert f'data-value="{float(money_then)}"' in html
+    listed = re.findall(r'<tr data-i="\d+" data-stage="[^"]*" data-owner=', html)
+    assert len(listed) == open_then  # the exceptions open then, rebuilt from the ledger's events
+
+
+def test_the_data_docs_hold_the_runs_validations_and_are_linked_from_the_report(world, tmp_path):
+    docs = world["docs"]
+    assert docs.name == "index.html" and docs.exists()
+    html = world["en"].read_text()
+    href = re.search(r'class="docs-link" href="([^"]+)"', html).group(1)
+    assert (world["en"].parent / href).resolve() == docs.resolve()
+    index = docs.read_text()
+    assert world["runs"][FEED_END] in index and "order_capture" in index
+
+    # Retention: only the newest `keep` runs stay in GX's store and in the site.
+    for hour in range(3):
+        build_data_docs(world["validations"], tmp_path, keep=2, run_name=f"run-{hour}",
+                        run_time=FEED_END + timedelta(hours=hour))
+    stored = {p.relative_to(tmp_path / "gx" / "uncommitted" / "validations").parts[1]
+              for p in (tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json")}
+    pages = {p.parts[-3] for p in (tmp_path / "gx" / "uncommitted" / "data_docs").rglob("validations/*/*/*/*.html")}
+    assert stored == pages == {"run-1", "run-2"}
