@@ -1,0 +1,50 @@
+"""The references in docs/ cover every table, check and setting the code has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import AS_OF
+from pydantic import BaseModel
+
+from expectations.catalog import all_checks, load_catalog
+from retaguarda.settings import Settings, load_settings
+from tasks.publish import publish
+from tasks.transform import build_models
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_table_is_in_the_table_reference(warehouse):
+    settings = load_settings(environ={})
+    build_models(warehouse, settings, AS_OF)
+    publish(warehouse, load_catalog(), settings, "run-1", AS_OF)
+    reference = (DOCS / "tables.md").read_text()
+    tables = warehouse.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('raw', 'staging', 'core', 'exceptions', 'audit')"
+    ).fetchall()
+    check_tables = {f"exceptions.{check.id}" for check in all_checks()}
+    missing = sorted(t for (t,) in tables if t not in check_tables and f"`{t}`" not in reference)
+    assert missing == []
+
+
+def test_every_check_is_in_the_check_reference():
+    reference = (DOCS / "checks.md").read_text()
+    assert [c.id for c in all_checks() if f"| `{c.id}` |" not in reference] == []
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys += _keys(annotation, f"{prefix}{name}.")
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def test_every_setting_is_in_the_configuration_reference():
+    reference = (DOCS / "configuration.md").read_text()
+    assert [key for key in _keys(Settings) if f"`{key}`" not in reference] == []
