@@ -38,13 +38,24 @@ def contract_sql(batch: str, name: str, kwargs: dict) -> str:
     raise NotImplementedError(f"no plain-SQL floor for contract expectation {name}: add it to bench/floor.py")
 
 
+def contract_counts(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...]) -> dict[tuple[str, str], int]:
+    """(suite, contract:<position>) -> rows failing that contract expectation."""
+    return {
+        (suite.stage, f"contract:{position}"): con.execute(contract_sql(suite.batch, name, kwargs)).fetchone()[0]
+        for suite in suites
+        for position, (name, kwargs) in enumerate(suite.contract)
+    }
+
+
+def check_counts(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...]) -> dict[tuple[str, str], int]:
+    """(suite, check id) -> offending rows."""
+    return {
+        (suite.stage, check.id): con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
+        for suite in suites
+        for check in suite.checks
+    }
+
+
 def floor_counts(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...]) -> dict[tuple[str, str], int]:
     """(suite, check id or contract:<position>) -> offending rows."""
-    counts = {}
-    for suite in suites:
-        for position, (name, kwargs) in enumerate(suite.contract):
-            sql = contract_sql(suite.batch, name, kwargs)
-            counts[(suite.stage, f"contract:{position}")] = con.execute(sql).fetchone()[0]
-        for check in suite.checks:
-            counts[(suite.stage, check.id)] = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
-    return counts
+    return contract_counts(con, suites) | check_counts(con, suites)

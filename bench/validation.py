@@ -38,7 +38,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 
-from bench.floor import floor_counts
+from bench.floor import check_counts, contract_counts, floor_counts
 from bench.gx_profile import lean_validate_suites, statement_log
 from bench.pandas_gx import build_frames, frame_tables, pandas_checks, validate_on_pandas
 from bench.world import HISTORY_DAYS, WINDOW_DAYS, World, build_world, log
@@ -138,6 +138,9 @@ def diagnose(world: World, suites: tuple[Suite, ...], repeats: int, floor_second
         log(f"  {sum(seconds):8.2f} {len(seconds):6}  {kind}")
     in_sql = sum(sum(s) for s in sql.values())
     log(f"  {total - in_sql:8.2f} {'':6}  outside SQL: GX planning, results, Python")
+    contract_seconds, _ = timed(contract_counts, con, suites)
+    checks_seconds, _ = timed(check_counts, con, suites)
+    log(f"  floor, one run: checks {checks_seconds:.2f}s, contract {contract_seconds:.2f}s")
     lean = []
     for _ in range(repeats):
         seconds, results = timed(quiet(lean_validate_suites), con, variables, suites)

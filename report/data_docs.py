@@ -8,18 +8,11 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-from great_expectations.core import ExpectationSuite  # noqa: E402
-from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult  # noqa: E402
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
-from great_expectations.data_context.store import TupleFilesystemStoreBackend  # noqa: E402
-from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 
 DATA_DOCS_DIR = "data_docs"  # under the report folder; the report links to it when present
 KEEP_RUNS = 24  # a day of hourly runs: GX's stores slow down as results pile up (GX #8243)
@@ -50,14 +43,18 @@ def run_pages(out_dir: Path, run_name: str) -> dict[str, Path]:
 
 def _suite_of(result: ExpectationSuiteValidationResult) -> ExpectationSuite:
     """The suite as it was validated, rebuilt from the result: the pipeline's suites live in YAML, not GX."""
+    from great_expectations.core import ExpectationSuite
+
     return ExpectationSuite(
         name=result.suite_name,
         expectations=[item.expectation_config.to_domain_obj() for item in result.results],
     )
 
 
-def _prune(context, keep: int) -> list[ValidationResultIdentifier]:
+def _prune(context, keep: int) -> list:
     """Drop stored results beyond the newest `keep` runs; the keys dropped."""
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
     store = context.validation_results_store
     keys = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
     newest: dict[str, datetime] = {}
@@ -84,6 +81,16 @@ def build_data_docs(
     the last `keep` runs; older results and their pages are deleted. Only the new pages are
     rendered, so the cost does not grow with the runs kept.
     """
+    # GX takes seconds to import; the report itself only needs the paths above.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.store import TupleFilesystemStoreBackend
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
     out_dir = Path(out_dir)

@@ -16,10 +16,10 @@ from expectations.catalog import STAGES
 from report import charts
 from report.formats import Formats
 from report.i18n import Translator
-from report.queries import OFFENDER_DIMENSIONS, OpenException, ReportData
+from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, ReportData
 
 HERE = Path(__file__).resolve().parent
-SEVERITIES = ("critical", "high", "medium", "low")  # worst first, as managers read them
+SEVERITIES = WORST_FIRST  # as managers read them
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(reversed(SEVERITIES), start=1)}
 AGING_BUCKETS = ((0, 4, "< 4 h"), (4, 24, "4–24 h"), (24, 72, "24–72 h"), (72, None, "> 72 h"))
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?|Z)$")

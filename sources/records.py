@@ -181,9 +181,12 @@ class RecordMapper:
 
     def expected_fields(self) -> list[tuple[str, tuple[str, ...]]]:
         """(what it is for, the fields it may come from) for every field the mapping names."""
-        expected = [(rule.column, (name,)) for rule in self.rules if rule.explicit and rule.template
-                    for name in rule.source_fields]
-        expected += [(rule.column, rule.paths) for rule in self.rules if rule.explicit and rule.paths]
+        expected = []
+        for rule in self.rules:
+            if rule.explicit and rule.template is not None:
+                expected += [(rule.column, (name,)) for name in rule.source_fields]  # each one is needed
+            elif rule.explicit and rule.paths:
+                expected.append((rule.column, rule.paths))  # any one of them will do
         expected += [(table, (list_field,)) for table, (list_field, _) in self.children.items()]
         return expected
 

@@ -172,9 +172,9 @@ def _extracted(source: SourceMap, path: Path | str, sha256: str, batch: Batch, c
     )
 
 
-def extract_mapped_file(mapping: Mapping, source: SourceMap, path: Path) -> ExtractedFile:
+def extract_mapped_file(mapping: Mapping, source: SourceMap, path: Path, data: bytes | None = None) -> ExtractedFile:
     """One file of a mapped source: canonical rows, and the rows quarantined with their reason."""
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     content = read_records(
         data, path.name, source.format_of(path),
         delimiter=source.delimiter, encoding=source.encoding, records_path=source.records,
@@ -219,9 +219,9 @@ def extract_mapped(
         if not paths:
             log.warning("source %s: no files match %s", source.name, ", ".join(source.patterns))
         for path in paths:
-            if landed(hashlib.sha256(path.read_bytes()).hexdigest()):
-                continue
-            extracted.append(extract_mapped_file(mapping, source, path))
+            data = path.read_bytes()
+            if not landed(hashlib.sha256(data).hexdigest()):
+                extracted.append(extract_mapped_file(mapping, source, path, data))
     return extracted
 
 

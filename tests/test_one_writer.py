@@ -19,11 +19,26 @@ ROOT = Path(__file__).resolve().parent.parent
 WINDOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC).isoformat()
 
 
+# Imports first, then waits for a line on stdin before running: the test decides when
+# each run reaches for the lock, whatever the machine's load.
+READY_THEN_RUN = (
+    "import sys, retaguarda.cli as cli, flows.hourly_reconciliation; "
+    "print('ready', flush=True); sys.stdin.readline(); sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
 def start_run(settings: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "retaguarda.cli", "--settings", settings, "run", "--window-start", WINDOW],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    run = subprocess.Popen(
+        [sys.executable, "-c", READY_THEN_RUN, "--settings", settings, "run", "--window-start", WINDOW],
+        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    assert run.stdout.readline().strip() == "ready"
+    return run
+
+
+def go(run: subprocess.Popen) -> None:
+    run.stdin.write("\n")
+    run.stdin.flush()
 
 
 def test_second_writer_exits_or_waits(tmp_path, prefect_server):
@@ -34,24 +49,24 @@ def test_second_writer_exits_or_waits(tmp_path, prefect_server):
     common = {
         "warehouse": {"path": warehouse},
         "source": {"kind": "demo", "folder": tmp_path / "feed"},
-        # enough work that the first run still holds the warehouse when the others start
-        "demo": {"days": 3, "orders_per_hour": 60},
+        "demo": {"days": 2, "orders_per_hour": 6},
         "ledger": {"export_dir": tmp_path / "exports"},
     }
     impatient = write_settings(tmp_path / "impatient.yaml", **common)
     patient = write_settings(tmp_path / "patient.yaml", **{**common, "warehouse": {
         "path": warehouse, "lock_wait_seconds": 600}})
 
-    first = start_run(impatient, env)
+    first, second, third = start_run(impatient, env), start_run(impatient, env), start_run(patient, env)
+    go(first)
     deadline = time.monotonic() + 120
     while not (lock_path(warehouse).exists() and lock_path(warehouse).read_text().strip()):
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
-        time.sleep(0.2)
-    second = start_run(impatient, env)
+        time.sleep(0.1)
+    go(second)
     _, second_err = second.communicate(timeout=120)
-    assert first.poll() is None, "the first run ended before the second tried: make it longer"
-    third = start_run(patient, env)
-    first_out, first_err = first.communicate(timeout=300)
+    assert first.poll() is None, "the first run ended before the second tried"
+    go(third)
+    _, first_err = first.communicate(timeout=300)
     _, third_err = third.communicate(timeout=300)
 
     assert first.returncode == OK, first_err[-2000:]

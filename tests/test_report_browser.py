@@ -8,6 +8,7 @@ markup, to prove data shows as text.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -16,12 +17,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import insert_raw
-from headless_chromium import Chromium
+from headless_chromium import CHROMIUM, MISSING, Chromium
 
 from expectations.catalog import configured_catalog
 from report.build import LATEST, build_report, report_name
 from report.data_docs import DATA_DOCS_DIR, build_data_docs
 from report.formats import Formats
+from report.queries import ReportError
 from retaguarda.settings import load_settings
 from simulator import simulate
 from tasks.extract import FEEDS, extract_file, feed_files
@@ -35,9 +37,9 @@ from warehouse.database import connect, migrate
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "data" / "reports" / "screenshot.png"
 FEED_END = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 13:00 in Sao Paulo
-# Every 6 hours over the two days before, then hourly: enough history for both trend charts.
-WINDOWS = [FEED_END - timedelta(hours=h) for h in (48, 42, 36, 30, 24, 18, 12, 6, 5, 4, 3, 2, 1, 0)]
-PAST_WINDOW = WINDOWS[5]
+# Every 12 hours over the two days before, then hourly: enough history for both trend charts.
+WINDOWS = [FEED_END - timedelta(hours=h) for h in (48, 36, 24, 12, 3, 2, 1, 0)]
+PAST_WINDOW = WINDOWS[2]
 SKU_MARKUP = "<script>alert(1)</script>"
 ORDER_MARKUP = "<img src=x onerror=alert(2)>"
 
@@ -99,6 +101,10 @@ def world(tmp_path_factory):
     built = build_world(tmp_path_factory.mktemp("report"))
     yield built
     built["con"].close()
+
+
+def test_chromium_is_installed():
+    assert Path(CHROMIUM).exists(), MISSING
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +183,9 @@ def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world,
     assert SCREENSHOT.stat().st_size > 10_000
 
 
-def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(world, browser):
+def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(world, browser, tmp_path):
     con = world["con"]
+    browser.send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
     page = browser.new_page()
     page.open(world["en"])
     by_stage = dict(con.execute(
@@ -205,6 +212,12 @@ def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(
     assert lines[0].startswith("exception_id,severity,stage,check_id")
     assert len(lines) == expected + 1
     assert all(f",{severity},{stage}," in line for line in lines[1:])
+    page.evaluate("document.querySelector('button[data-download=\"open\"]').click()")  # a real download
+    downloaded = tmp_path / "open-exceptions-20261124T1600Z.csv"
+    deadline = time.monotonic() + 10
+    while not downloaded.exists() and time.monotonic() < deadline:
+        browser.pump(0.1)
+    assert downloaded.read_text(encoding="utf-8-sig").splitlines() == lines
 
     choose(page, "filter-stage", "")
     choose(page, "filter-owner", "")
@@ -284,6 +297,10 @@ def test_the_data_docs_hold_the_runs_validations_and_are_linked_from_the_report(
     assert (world["en"].parent / href).resolve() == docs.resolve()
     index = docs.read_text()
     assert world["runs"][FEED_END] in index and "order_capture" in index
+    # This run's page per stage, readable offline (GX's index needs its CDN scripts to list runs).
+    stage_pages = re.findall(r'<a href="(data_docs/gx/[^"]+/validations/[^"]+)">', html)
+    assert len(stage_pages) == len(world["validations"])
+    assert all((world["en"].parent / href).exists() for href in stage_pages)
 
     # Retention: only the newest `keep` runs stay in GX's store and in the site.
     for hour in range(3):
@@ -293,3 +310,11 @@ def test_the_data_docs_hold_the_runs_validations_and_are_linked_from_the_report(
               for p in (tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json")}
     pages = {p.parts[-3] for p in (tmp_path / "gx" / "uncommitted" / "data_docs").rglob("validations/*/*/*/*.html")}
     assert stored == pages == {"run-1", "run-2"}
+
+
+def test_an_empty_warehouse_or_an_unknown_run_says_what_is_missing(warehouse, tmp_path):
+    settings = _settings(tmp_path)
+    with pytest.raises(ReportError, match="nothing is published yet"):
+        build_report(warehouse, settings)
+    with pytest.raises(ReportError, match="run nope published nothing"):
+        build_report(warehouse, settings, run_id="nope")

@@ -108,3 +108,14 @@ def test_data_in_the_page_is_escaped_as_text():
     assert "<b>O-1</b>" not in html and "&lt;b&gt;O-1&lt;/b&gt;" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert len(re.findall(r"<script[ >]", html)) == html.count("</script>")  # only our own elements
+
+
+def test_a_window_without_exceptions_still_renders():
+    empty = ReportData(
+        publication=Publication("run-1", AS_OF, AS_OF, True, AS_OF),
+        headline=Headline(open=0, acknowledged=0, money_at_risk=Decimal(0), open_before=0, new=0, reopened=0,
+                          escalated=0, resolved=0, ship_due=0, ship_on_time=0, delivery_due=0, delivery_on_time=0),
+        by_stage_severity=[], trend=[], offenders=[], open_exceptions=[],
+    )
+    html = render_report(empty, "en", ZONE, "BRL", AS_OF)
+    assert "no orders due in the last 7 days" in html and "0 of 0 shown" in html

@@ -14,11 +14,15 @@ from pathlib import Path
 from conftest import AS_OF, rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from sources.mapping import load_mapping
 from tasks.extract import extract_new_input
 from tasks.land import land_files
 from warehouse.database import connect, migrate, run_model
+
+# Hypothesis keeps caches on disk: outside the work tree.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "retaguarda-hypothesis")
 
 MAPPING = """\
 max_rejected_pct: 100
@@ -63,7 +67,8 @@ def sku_rows(draw) -> tuple[list[dict], list[str]]:
 
 def csv_line(fields: list[str]) -> str:
     out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\n").writerow(fields)
+    # CRLF line ends: the writer then quotes any field holding a CR or LF, as RFC 4180 asks
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(fields)
     return out.getvalue()
 
 
@@ -147,7 +152,7 @@ def assert_every_row_accounted_for(con) -> None:
     run_model(con, "staging", "skus")  # whatever landed casts to the canonical types
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(sku_rows())
 def test_each_broken_row_is_quarantined_for_its_reason(generated):
     text, expected_quarantine, expected_rows = write_file(generated)
@@ -180,7 +185,7 @@ def damaged_bytes(draw) -> tuple[str, bytes]:
     return ("skus.csv.gz" if compress else "skus.csv"), data
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, database=None)
 @given(damaged_bytes())
 def test_damaged_files_never_lose_a_row(damaged):
     name, data = damaged
