@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
 from flows.window import hourly_window
+from report.build import build_report
+from report.data_docs import DATA_DOCS_DIR, build_data_docs
 from retaguarda.settings import Settings, load_settings
 from sources.mapping import Mapping, load_mapping
 from tasks.alerts import send_alerts
@@ -26,7 +30,7 @@ from tasks.ledger import export_open
 from tasks.publish import Publication, publish
 from tasks.retention import prune
 from tasks.transform import build_models
-from tasks.validate import ExpectationResult, validate_suites
+from tasks.validate import ExpectationResult, validate_suites_with_results
 from warehouse.database import connect, migrate
 from warehouse.lock import writer_lock
 
@@ -118,15 +122,15 @@ def build_models_task(con: duckdb.DuckDBPyConnection, settings: Settings, as_of:
 @task(name="validate-stages", cache_policy=NO_CACHE)
 def validate_stages(
     con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
-) -> list[ExpectationResult]:
+) -> tuple[list[ExpectationResult], list[ExpectationSuiteValidationResult]]:
     """Run every stage suite with Great Expectations inside DuckDB."""
-    results = validate_suites(con, variables, suites)
+    results, validations = validate_suites_with_results(con, variables, suites)
     logger = get_run_logger()
     for result in results:
         logger.info(
             "%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count
         )
-    return results
+    return results, validations
 
 
 @task(name="publish-exceptions", cache_policy=NO_CACHE)
@@ -160,6 +164,26 @@ def share_results(con: duckdb.DuckDBPyConnection, settings: Settings, summary: R
     return send_alerts(con, summary.run_id, window, settings.alerts.block, settings.alerts.min_severity)
 
 
+@task(name="build-report", cache_policy=NO_CACHE)
+def build_report_task(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    validations: list[ExpectationSuiteValidationResult],
+) -> Path:
+    """GX Data Docs of the run's validations, then the managers' HTML report linking to them."""
+    build_data_docs(
+        validations, settings.report.dir / DATA_DOCS_DIR, run_name=summary.run_id, run_time=summary.window.end
+    )
+    path = build_report(con, settings, summary.run_id)
+    create_link_artifact(
+        key="exception-report", link=path.resolve().as_uri(), link_text=f"Exception report {summary.window}",
+        description="Self-contained HTML: open it from disk",
+    )
+    get_run_logger().info("report: %s", path)
+    return path
+
+
 @task(name="prune-history", cache_policy=NO_CACHE)
 def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
     """Delete superseded raw rows and history past the retention ages."""
@@ -190,12 +214,13 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
                 summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started, max_rejected_pct)
             suites = configured_catalog(settings.check_overrides())
             summary.model_rows = build_models_task(con, settings, window.end)
-            summary.validations = validate_stages(con, settings.sql_variables(window.end), suites)
+            summary.validations, validations = validate_stages(con, settings.sql_variables(window.end), suites)
             publication = publish_task(con, suites, settings, summary.validations, summary.run_id, window.end)
             summary.exceptions, summary.events = publication.counts, publication.events
             summary.published = publication.published
             if publication.published:
                 summary.alerts_sent = share_results(con, settings, summary)
+                summary.report_path = build_report_task(con, settings, summary, validations)
                 prune_task(con, settings)
             record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
         except Exception:

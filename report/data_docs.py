@@ -93,7 +93,7 @@ def build_data_docs(
 
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # GX wants an absolute base directory
     out_dir.mkdir(parents=True, exist_ok=True)
     run_time = run_time or datetime.now(UTC)
     run_id = RunIdentifier(run_name=_run_name(run_name or run_time.strftime("%Y%m%dT%H%M%SZ")), run_time=run_time)

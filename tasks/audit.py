@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -24,6 +25,7 @@ class RunSummary:
     events: dict[str, int] = field(default_factory=dict)  # ledger event -> exceptions
     published: bool = False
     alerts_sent: int = 0
+    report_path: Path | None = None
 
     def report(self, suites: tuple[Suite, ...]) -> str:
         lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
@@ -42,6 +44,8 @@ class RunSummary:
             lines.append(f"ledger: {changes or 'no change'}")
         else:
             lines.append("ledger: not changed, a newer window is already published")
+        if self.report_path:
+            lines.append(f"report: {self.report_path}")
         return "\n".join(lines)
 
 

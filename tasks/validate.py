@@ -34,8 +34,11 @@ class ExpectationResult:
 
 
 def _check_expectation(check: Check) -> gxe.UnexpectedRowsExpectation:
+    # Checks join several feeds, so they name their tables rather than GX's {batch}; GX prints
+    # a notice into the run log for every query without {batch}, so the batch is named in a
+    # block comment (one GX substitutes and the database ignores).
     return gxe.UnexpectedRowsExpectation(
-        unexpected_rows_query=check.sql,
+        unexpected_rows_query=f"{check.sql}\n/* stage batch: {{batch}} */",
         description=f"{check.id}: {check.catches}",
         meta={"check_id": check.id, "stage": check.stage, "severity": check.severity,
               "owner": check.owner, "entity": check.entity},
@@ -51,10 +54,17 @@ def build_suite(suite: Suite) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=suite.stage, expectations=expectations)
 
 
-def _unexpected_count(result: Any) -> int | None:
+def _raised(result: Any) -> bool:
+    """GX reports a metric that failed to compute inside exception_info, flat or per metric."""
+    info = result.exception_info or {}
+    nested = [value for value in info.values() if isinstance(value, dict)]
+    return bool(info.get("raised_exception")) or any(item.get("raised_exception") for item in nested)
+
+
+def _unexpected_count(result: Any) -> int:
     if "unexpected_count" in result.result:
-        return result.result["unexpected_count"]
-    return result.result.get("observed_value")
+        return result.result["unexpected_count"] or 0
+    return result.result.get("observed_value") or 0  # an empty batch has no observed rows
 
 
 def validate_suites(
@@ -82,8 +92,7 @@ def validate_suites_with_results(
         validations.append(validation)
         for result in validation.results:
             config = result.expectation_config
-            count = _unexpected_count(result)
-            if count is None:  # GX reports a failed metric as a failed expectation
+            if _raised(result):
                 raise RuntimeError(
                     f"suite {suite.stage}: {config.type} ({config.meta.get('check_id')}) "
                     f"could not be computed: {str(result.exception_info)[:2000]}"
@@ -94,7 +103,7 @@ def validate_suites_with_results(
                     check_id=config.meta["check_id"],
                     expectation=config.type,
                     success=result.success,
-                    unexpected_count=count,
+                    unexpected_count=_unexpected_count(result),
                     duration_s=duration,
                 )
             )
