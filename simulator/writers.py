@@ -147,9 +147,17 @@ def write_stock(out: Path, world: World, orders: list[Order], stock: Stock, end:
     )
     counts["stock/shipment_lines.csv"] = write_csv(
         folder / "shipment_lines.csv", ["shipment_id", "sku", "quantity"],
-        [[sid, sku, q] for _, sid, _, s in shipped for sku, q in s.lines],
+        [[sid, sku, q] for _, sid, _, s in shipped for sku, q in _per_sku(s.lines)],
     )
     return counts
+
+
+def _per_sku(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """One line per SKU, as a WMS export lists a shipment (a wrong pick can repeat a SKU)."""
+    totals: dict[str, int] = {}
+    for sku, quantity in lines:
+        totals[sku] = totals.get(sku, 0) + quantity
+    return list(totals.items())
 
 
 # --- carrier -----------------------------------------------------------------------
