@@ -192,36 +192,51 @@ def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, 
     return deleted
 
 
+def _land_feeds(
+    con: duckdb.DuckDBPyConnection, settings: Settings, mapping: Mapping | None, summary: RunSummary, now: datetime
+) -> None:
+    folder = settings.source.folder
+    if settings.source.kind == "demo":
+        folder = generate_demo_feed(settings, summary.window.end)
+    for feed in FEEDS:
+        extracted = extract_feed(folder, feed, mapping, con)
+        summary.schema_drift += [note for file in extracted for note in file.schema_drift]
+        max_rejected_pct = mapping.max_rejected_pct if mapping else None
+        summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, now, max_rejected_pct)
+
+
+def _check_and_publish(
+    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary
+) -> None:
+    as_of = summary.window.end
+    summary.model_rows = build_models_task(con, settings, as_of)
+    summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
+    publication = publish_task(con, suites, settings, summary.validations, summary.run_id, as_of)
+    summary.exceptions, summary.events = publication.counts, publication.events
+    summary.published = publication.published
+    if publication.published:
+        summary.alerts_sent = share_results(con, settings, summary)
+        summary.report_path = build_report_task(con, settings, summary, validations)
+        prune_task(con, settings)
+
+
 @flow(name="hourly-reconciliation", log_prints=True)
 def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
     """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
+    # Everything that can be wrong with the configuration fails here, before any work.
     settings = load_settings(settings_file)
+    suites = configured_catalog(settings.check_overrides())
+    mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
     window = hourly_window(window_start, settings.calendar.timezone)
+
     started = datetime.now(UTC)
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
     holder = f"run {summary.run_id[:8]} for {window}"
     with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
         con = open_warehouse(settings.warehouse.path, started)
         try:
-            folder = settings.source.folder
-            if settings.source.kind == "demo":
-                folder = generate_demo_feed(settings, window.end)
-            mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
-            for feed in FEEDS:
-                extracted = extract_feed(folder, feed, mapping, con)
-                summary.schema_drift += [note for file in extracted for note in file.schema_drift]
-                max_rejected_pct = mapping.max_rejected_pct if mapping else None
-                summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, started, max_rejected_pct)
-            suites = configured_catalog(settings.check_overrides())
-            summary.model_rows = build_models_task(con, settings, window.end)
-            summary.validations, validations = validate_stages(con, settings.sql_variables(window.end), suites)
-            publication = publish_task(con, suites, settings, summary.validations, summary.run_id, window.end)
-            summary.exceptions, summary.events = publication.counts, publication.events
-            summary.published = publication.published
-            if publication.published:
-                summary.alerts_sent = share_results(con, settings, summary)
-                summary.report_path = build_report_task(con, settings, summary, validations)
-                prune_task(con, settings)
+            _land_feeds(con, settings, mapping, summary, started)
+            _check_and_publish(con, settings, suites, summary)
             record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
         except Exception:
             record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")

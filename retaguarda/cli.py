@@ -138,6 +138,31 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from report.build import build_report
+    from report.queries import ReportError
+
+    con = _read_only(settings)
+    try:
+        run_id = None
+        if args.window_start:
+            found = con.execute(
+                "select run_id from exceptions.publications where as_of = ? order by published_at desc limit 1",
+                [args.window_start + timedelta(hours=1)],
+            ).fetchone()
+            if found is None:
+                raise CliError(f"no published run for the window starting {args.window_start.isoformat()}", NOT_FOUND)
+            run_id = found[0]
+        try:
+            path = build_report(con, settings, run_id)
+        except ReportError as exc:
+            raise CliError(str(exc), NOT_FOUND) from exc
+    finally:
+        con.close()
+    print(path)
+    return OK
+
+
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     con = _read_only(settings)
     try:
@@ -219,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     snooze = ack.add_mutually_exclusive_group()
     snooze.add_argument("--snooze-until", type=_when, help="hide it until then")
     snooze.add_argument("--snooze-hours", type=float, help="hide it for this many hours")
+
+    report = command("report", cmd_report, "write the HTML exception report (default: the latest published window)")
+    report.add_argument("--window-start", type=_when, help="the window of a past published run")
 
     runs = command("runs", cmd_runs, "show the last runs and their state")
     runs.add_argument("--limit", type=int, default=20)

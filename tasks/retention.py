@@ -27,7 +27,11 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
     deleted = {}
     con.execute("begin transaction")
     try:
-        for table in STAGING_MODELS:
+        built = {row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'staging'"
+        ).fetchall()}
+        # Without its staging table nothing is known to be superseded yet: keep the raw rows.
+        for table in (t for t in STAGING_MODELS if t in built):
             # A raw row staging still uses is the latest version of its key: keep it whatever its age.
             deleted[f"raw.{table}"] = con.execute(
                 f"""

@@ -33,7 +33,7 @@ class ExpectationResult:
     duration_s: float
 
 
-def _check_expectation(check: Check) -> gxe.UnexpectedRowsExpectation:
+def _check_expectation(check: Check, variables: dict[str, Any]) -> gxe.UnexpectedRowsExpectation:
     # Checks join several feeds, so they name their tables rather than GX's {batch}; GX prints
     # a notice into the run log for every query without {batch}, so the batch is named in a
     # block comment (one GX substitutes and the database ignores).
@@ -41,16 +41,18 @@ def _check_expectation(check: Check) -> gxe.UnexpectedRowsExpectation:
         unexpected_rows_query=f"{check.sql}\n/* stage batch: {{batch}} */",
         description=f"{check.id}: {check.catches}",
         meta={"check_id": check.id, "stage": check.stage, "severity": check.severity,
-              "owner": check.owner, "entity": check.entity},
+              "owner": check.owner, "entity": check.entity,
+              # the SLA and tolerance values this run judged by (as_of is the run's, not the check's)
+              "parameters": {name: variables[name] for name in check.parameters if name != "as_of"}},
     )
 
 
-def build_suite(suite: Suite) -> gx.ExpectationSuite:
+def build_suite(suite: Suite, variables: dict[str, Any]) -> gx.ExpectationSuite:
     expectations = [
         get_expectation_impl(name)(**kwargs, meta={"check_id": "contract"})
         for name, kwargs in suite.contract
     ]
-    expectations += [_check_expectation(check) for check in suite.checks]
+    expectations += [_check_expectation(check, variables) for check in suite.checks]
     return gx.ExpectationSuite(name=suite.stage, expectations=expectations)
 
 
@@ -87,7 +89,7 @@ def validate_suites_with_results(
         asset = datasource.add_query_asset(suite.stage, query=f"select * from {suite.batch}")
         batch = asset.add_batch_definition_whole_table("whole").get_batch()
         started = time.perf_counter()
-        validation = batch.validate(build_suite(suite), result_format="BASIC")
+        validation = batch.validate(build_suite(suite, variables), result_format="BASIC")
         duration = time.perf_counter() - started
         validations.append(validation)
         for result in validation.results:

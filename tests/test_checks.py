@@ -268,3 +268,16 @@ def test_late_delivery(warehouse):
               ("delivered", "2026-11-26T12:00:00Z"))
     build_all(warehouse)
     assert offenders(warehouse, "late_delivery") == ["O-late"]
+
+
+def test_each_check_expectation_carries_its_catalog_entry_and_thresholds(warehouse):
+    from conftest import AS_OF
+
+    from retaguarda.settings import load_settings
+    from tasks.validate import build_suite
+
+    variables = load_settings(environ={"RETAGUARDA__THRESHOLDS__PAYMENT_SLA_HOURS": "72"}).sql_variables(AS_OF)
+    payment = next(suite for suite in load_catalog() if suite.stage == "payment")
+    metas = [e.meta for e in build_suite(payment, variables).expectations if e.meta["check_id"] != "contract"]
+    assert metas[1] == {"check_id": "awaiting_payment_too_long", "stage": "payment", "severity": "low",
+                        "owner": "customer-service", "entity": "order", "parameters": {"payment_sla_hours": 72}}

@@ -99,3 +99,11 @@ def test_backfill_runs_windows_in_order_and_resumes(tmp_path, prefect_server, ca
     assert sorted(r["window_start"] for r in json.loads(out)) == [
         (WINDOW + timedelta(hours=h)).strftime("%Y-%m-%d %H:%M") for h in range(3)
     ]
+
+
+def test_report_on_demand(warehouse_settings, capsys):
+    code, out, _ = cli(capsys, "--settings", warehouse_settings, "report", "--window-start", WINDOW.isoformat())
+    path = Path(out.strip())
+    assert code == OK and path.name == "report-20261124T1500Z.html" and path.stat().st_size > 10_000
+    code, _, err = cli(capsys, "--settings", warehouse_settings, "report", "--window-start", "2026-01-01T00:00:00Z")
+    assert code == NOT_FOUND and "no published run" in err
