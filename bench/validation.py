@@ -59,6 +59,7 @@ class Measured:
     order_lines: int
     orders_per_hour: float
     runs: dict[str, list[float]]  # measure -> seconds, one per repeat
+    load: list[float]  # 1-minute load average before each repeat: other work on the machine
 
     def median(self, measure: str) -> float:
         return statistics.median(self.runs[measure])
@@ -102,11 +103,13 @@ def check_agreement(named: dict[str, dict[Key, int]], when: str) -> None:
         raise SystemExit(f"counts disagree ({when}):\n" + "\n".join(lines))
 
 
-def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> dict[str, list[float]]:
+def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> tuple[dict[str, list[float]], list[float]]:
     con, variables = world.con, world.variables
     tables = frame_tables(suites, pandas_checks(variables))
     runs: dict[str, list[float]] = {"a": [], "b": [], "frames": [], "c": []}
+    load = []
     for repeat in range(1, repeats + 1):
+        load.append(os.getloadavg()[0])
         log(f"  repeat {repeat}/{repeats}: (a) GX suites inside DuckDB ...")
         seconds, results = timed(quiet(validate_suites), con, variables, suites)
         runs["a"].append(seconds)
@@ -124,14 +127,15 @@ def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> dict[str, 
         check_agreement({"(a)": result_counts(results), "(b)": floor, "(c)": on_pandas}, f"repeat {repeat}")
     log(f"  (a), (b) and (c) agree on all {len(floor)} counts in every repeat")
     runs["c+frames"] = [f + c for f, c in zip(runs["frames"], runs["c"], strict=True)]
-    return runs
+    return runs, load
 
 
-def diagnose(world: World, suites: tuple[Suite, ...], repeats: int, floor_seconds: float) -> None:
-    """Print where one (a) run spends its SQL time, then time the leaner variant."""
+def diagnose(world: World, suites: tuple[Suite, ...], repeats: int) -> None:
+    """Print where one (a) run spends its SQL time, then time (a), the leaner (a') and (b)
+    interleaved, so that all three share whatever load the machine has."""
     con, variables = world.con, world.variables
     with statement_log() as sql:
-        total, baseline = timed(quiet(validate_suites), con, variables, suites)
+        total, _ = timed(quiet(validate_suites), con, variables, suites)
     log(f"\n  -- (a) one run, {total:.2f}s: SQL GX sent, by metric --")
     log(f"  {'seconds':>8} {'stmts':>6}  kind")
     for kind, seconds in sorted(sql.items(), key=lambda item: -sum(item[1])):
@@ -141,14 +145,21 @@ def diagnose(world: World, suites: tuple[Suite, ...], repeats: int, floor_second
     contract_seconds, _ = timed(contract_counts, con, suites)
     checks_seconds, _ = timed(check_counts, con, suites)
     log(f"  floor, one run: checks {checks_seconds:.2f}s, contract {contract_seconds:.2f}s")
-    lean = []
+    runs: dict[str, list[float]] = {"a": [], "lean": [], "b": []}
     for _ in range(repeats):
-        seconds, results = timed(quiet(lean_validate_suites), con, variables, suites)
-        lean.append(seconds)
-        check_agreement({"(a)": result_counts(baseline), "(a')": result_counts(results)}, "lean variant")
-    median = statistics.median(lean)
-    log(f"  -- (a') lean validate_suites (bench/gx_profile.py): median {median:.2f}s "
-        f"({' '.join(f'{s:.2f}' for s in lean)}), a'/b = {median / floor_seconds:.2f}, same counts --\n")
+        seconds, baseline = timed(quiet(validate_suites), con, variables, suites)
+        runs["a"].append(seconds)
+        seconds, lean = timed(quiet(lean_validate_suites), con, variables, suites)
+        runs["lean"].append(seconds)
+        seconds, _ = timed(floor_counts, con, suites)
+        runs["b"].append(seconds)
+        check_agreement({"(a)": result_counts(baseline), "lean": result_counts(lean)}, "lean variant")
+    medians = {name: statistics.median(seconds) for name, seconds in runs.items()}
+    log("  -- interleaved: a = validate_suites, lean = bench/gx_profile.lean_validate_suites, b = floor --")
+    for name, seconds in runs.items():
+        log(f"  {name:<4}{medians[name]:8.2f}s   " + " ".join(f"{s:.2f}" for s in seconds))
+    log(f"  a/b = {medians['a'] / medians['b']:.2f}, lean/b = {medians['lean'] / medians['b']:.2f}; "
+        "lean found the same counts as (a)\n")
 
 
 def run_size(target: int, repeats: int, seed: int, with_diagnosis: bool) -> Measured:
@@ -158,12 +169,12 @@ def run_size(target: int, repeats: int, seed: int, with_diagnosis: bool) -> Meas
         world = build_world(Path(workdir), target, seed)
         log(f"  {world.order_lines:,} order lines (target {target:,})")
         try:
-            runs = measure(world, suites, repeats)
+            runs, load = measure(world, suites, repeats)
             if with_diagnosis:
-                diagnose(world, suites, repeats, statistics.median(runs["b"]))
+                diagnose(world, suites, repeats)
         finally:
             world.con.close()
-    return Measured(target, world.order_lines, world.orders_per_hour, runs)
+    return Measured(target, world.order_lines, world.orders_per_hour, runs, load)
 
 
 def _verdict(ratio: float, met: bool) -> str:
@@ -191,6 +202,8 @@ def report(m: Measured) -> str:
         f"  a/b = {_verdict(a / b, a / b <= GOAL_A_OVER_B)}   goal: at most {GOAL_A_OVER_B:g}",
         f"  c/a = {_verdict(c / a, c / a >= GOAL_C_OVER_A)} validation only, "
         f"{_verdict(c_total / a, c_total / a >= GOAL_C_OVER_A)} with frame building   goal: at least {GOAL_C_OVER_A:g}",
+        f"  1-minute load average before each repeat ({os.cpu_count()} cores): "
+        + " ".join(f"{x:.1f}" for x in m.load),
     ]
     return "\n".join(lines)
 

@@ -71,6 +71,7 @@ def build_world(workdir: Path, target_lines: int, seed: int = 7) -> World:
              orders_per_hour=per_hour, anomaly_rate=0.03, history_days=HISTORY_DAYS)
     log(f"  simulated in {time.perf_counter() - started:.0f}s; extracting and landing ...")
     con = connect(workdir / "bench.duckdb")
+    con.execute("set enable_progress_bar = false")  # DuckDB draws one for long model builds
     migrate(con, datetime.now(UTC))
     rows = _land_feeds(con, workdir / "feed")
     shutil.rmtree(workdir / "feed")  # 1 GB of files at 1M lines: not needed once landed

@@ -229,10 +229,10 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
     mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
     window = hourly_window(window_start, settings.calendar.timezone)
 
-    started = datetime.now(UTC)
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
     holder = f"run {summary.run_id[:8]} for {window}"
     with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
+        started = datetime.now(UTC)  # when the run took the warehouse, after any wait for the lock
         con = open_warehouse(settings.warehouse.path, started)
         try:
             _land_feeds(con, settings, mapping, summary, started)

@@ -26,7 +26,9 @@ def kill_on_call(original, call: int = 1):
 
 POINTS = {
     "models": lambda: setattr(flow_module, "build_models", kill_on_call(flow_module.build_models)),
-    "validation": lambda: setattr(flow_module, "validate_suites", kill_on_call(flow_module.validate_suites)),
+    "validation": lambda: setattr(
+        flow_module, "validate_suites_with_results", kill_on_call(flow_module.validate_suites_with_results)
+    ),
     # Inside the publish transaction, after five exception tables were replaced.
     "exception-tables": lambda: setattr(publish_module, "_materialise", kill_on_call(publish_module._materialise, 6)),
     "ledger": lambda: setattr(publish_module, "update_ledger", kill_on_call(publish_module.update_ledger)),
