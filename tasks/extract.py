@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from sources.batch import Batch, build_batch, latest
+from sources.canonical import TABLES
 from sources.http import fetch_pages, pull_sha256
 from sources.mapping import Mapping, SourceMap
 from sources.quarantine import Quarantined
@@ -87,18 +88,6 @@ def _frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
     )
 
 
-ORDER_COLUMNS = [
-    "order_id", "channel", "customer_id", "placed_at", "status", "currency",
-    "shipping_amount", "discount_amount", "total_amount", "promised_ship_by",
-    "promised_delivery_by", "ship_to_country", "ship_to_region", "ship_to_postcode",
-    "cancelled_at", "updated_at",
-]
-LINE_COLUMNS = ["order_id", "order_updated_at", "line_no", "sku", "quantity", "unit_price"]
-PAYMENT_COLUMNS = [
-    "payment_id", "order_id", "order_updated_at", "kind", "amount", "currency", "occurred_at",
-]
-
-
 def read_order_page(path: Path) -> tuple[int, dict[str, pl.DataFrame]]:
     """Flatten one API page: orders with their nested ship_to, lines and payments."""
     try:
@@ -114,9 +103,9 @@ def read_order_page(path: Path) -> tuple[int, dict[str, pl.DataFrame]]:
         line_rows += [{**line, **version} for line in order.get("lines") or []]
         payment_rows += [{**payment, **version} for payment in order.get("payments") or []]
     return len(orders), {
-        "orders": _frame(order_rows, ORDER_COLUMNS),
-        "order_lines": _frame(line_rows, LINE_COLUMNS),
-        "payments": _frame(payment_rows, PAYMENT_COLUMNS),
+        "orders": _frame(order_rows, list(TABLES["orders"].columns)),
+        "order_lines": _frame(line_rows, list(TABLES["order_lines"].columns)),
+        "payments": _frame(payment_rows, list(TABLES["payments"].columns)),
     }
 
 
