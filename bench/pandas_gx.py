@@ -127,13 +127,20 @@ def frame_tables(suites: tuple[Suite, ...], checks: dict[str, PandasCheck]) -> l
     return sorted(tables)
 
 
-def build_frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pd.DataFrame]:
+def _select(con: duckdb.DuckDBPyConnection, table: str, lists_as_text: bool) -> str:
+    columns = ["*"]
+    if lists_as_text:  # LIST columns become text, so GX can hash the frame instead of pickling it
+        lists = [name for name, kind, *_ in con.execute(f"describe {table}").fetchall() if kind.endswith("[]")]
+        if lists:
+            columns = ["* replace (" + ", ".join(f"array_to_string({c}, '; ') as {c}" for c in lists) + ")"]
+    return f"select {', '.join(columns + DERIVED.get(table, []))} from {table}"
+
+
+def build_frames(
+    con: duckdb.DuckDBPyConnection, tables: list[str], lists_as_text: bool = False
+) -> dict[str, pd.DataFrame]:
     """Export each table once (three suites share core.shipment_tracking)."""
-    frames = {}
-    for table in tables:
-        extra = "".join(f", {column}" for column in DERIVED.get(table, []))
-        frames[table] = con.sql(f"select *{extra} from {table}").df()
-    return frames
+    return {table: con.sql(_select(con, table, lists_as_text)).df() for table in tables}
 
 
 def _count(suite: str, result: Any) -> int:

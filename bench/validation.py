@@ -13,15 +13,14 @@ of these is timed --repeats times, interleaved, and the medians reported:
       contract plus one predicate-counting expectation per check (bench/pandas_gx.py).
 
 The three must agree on every unexpected count, or the run fails. --diagnose adds, per
-size, where (a) spends its SQL time and the time of a leaner validate_suites
-(bench/gx_profile.py). Method and measured figures: docs/benchmarks.md.
+size, where (a) spends its SQL time (bench/gx_profile.py) and the time of (c) on frames
+without LIST columns. Method and measured
+figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import platform
 import statistics
@@ -39,7 +38,7 @@ import great_expectations as gx
 import pandas as pd
 
 from bench.floor import check_counts, contract_counts, floor_counts
-from bench.gx_profile import lean_validate_suites, statement_log
+from bench.gx_profile import statement_log
 from bench.pandas_gx import build_frames, frame_tables, pandas_checks, validate_on_pandas
 from bench.world import HISTORY_DAYS, WINDOW_DAYS, World, build_world, log
 from expectations.catalog import Suite, load_catalog
@@ -63,15 +62,6 @@ class Measured:
 
     def median(self, measure: str) -> float:
         return statistics.median(self.runs[measure])
-
-
-def quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """GX prints "unexpected_rows_query should contain the {batch} parameter" each time it
-    builds a check expectation (about 120 lines a run); keep it off the report."""
-    def wrapper(*args: Any) -> Any:
-        with contextlib.redirect_stdout(io.StringIO()):
-            return fn(*args)
-    return wrapper
 
 
 def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
@@ -111,7 +101,7 @@ def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> tuple[dict
     for repeat in range(1, repeats + 1):
         load.append(os.getloadavg()[0])
         log(f"  repeat {repeat}/{repeats}: (a) GX suites inside DuckDB ...")
-        seconds, results = timed(quiet(validate_suites), con, variables, suites)
+        seconds, results = timed(validate_suites, con, variables, suites)
         runs["a"].append(seconds)
         log(f"    (a) {seconds:.2f}s; (b) floor ...")
         seconds, floor = timed(floor_counts, con, suites)
@@ -120,7 +110,7 @@ def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> tuple[dict
         seconds, frames = timed(build_frames, con, tables)
         runs["frames"].append(seconds)
         log(f"    (c) frames {seconds:.2f}s; validating on pandas ...")
-        seconds, on_pandas = timed(quiet(validate_on_pandas), frames, suites, variables)
+        seconds, on_pandas = timed(validate_on_pandas, frames, suites, variables)
         runs["c"].append(seconds)
         del frames
         log(f"    (c) validation {seconds:.2f}s")
@@ -130,12 +120,11 @@ def measure(world: World, suites: tuple[Suite, ...], repeats: int) -> tuple[dict
     return runs, load
 
 
-def diagnose(world: World, suites: tuple[Suite, ...], repeats: int) -> None:
-    """Print where one (a) run spends its SQL time, then time (a), the leaner (a') and (b)
-    interleaved, so that all three share whatever load the machine has."""
+def _sql_breakdown(world: World, suites: tuple[Suite, ...]) -> None:
+    """One (a) run, its SQL time by GX metric kind; then the floor's two halves."""
     con, variables = world.con, world.variables
     with statement_log() as sql:
-        total, _ = timed(quiet(validate_suites), con, variables, suites)
+        total, _ = timed(validate_suites, con, variables, suites)
     log(f"\n  -- (a) one run, {total:.2f}s: SQL GX sent, by metric --")
     log(f"  {'seconds':>8} {'stmts':>6}  kind")
     for kind, seconds in sorted(sql.items(), key=lambda item: -sum(item[1])):
@@ -145,21 +134,33 @@ def diagnose(world: World, suites: tuple[Suite, ...], repeats: int) -> None:
     contract_seconds, _ = timed(contract_counts, con, suites)
     checks_seconds, _ = timed(check_counts, con, suites)
     log(f"  floor, one run: checks {checks_seconds:.2f}s, contract {contract_seconds:.2f}s")
-    runs: dict[str, list[float]] = {"a": [], "lean": [], "b": []}
+
+
+def _variants(world: World, suites: tuple[Suite, ...], repeats: int) -> None:
+    """(a), (b) and c_text interleaved, so that all share whatever load the machine has.
+
+    c_text is (c)'s validation on frames whose LIST columns are exported as text: GX
+    fingerprints every pandas batch, and a frame with LIST columns cannot be hashed, so GX
+    pickles it instead.
+    """
+    con, variables = world.con, world.variables
+    text_frames = build_frames(con, frame_tables(suites, pandas_checks(variables)), lists_as_text=True)
+    runs: dict[str, list[float]] = {"a": [], "b": [], "c_text": []}
     for _ in range(repeats):
-        seconds, baseline = timed(quiet(validate_suites), con, variables, suites)
+        seconds, baseline = timed(validate_suites, con, variables, suites)
         runs["a"].append(seconds)
-        seconds, lean = timed(quiet(lean_validate_suites), con, variables, suites)
-        runs["lean"].append(seconds)
-        seconds, _ = timed(floor_counts, con, suites)
+        seconds, floor = timed(floor_counts, con, suites)
         runs["b"].append(seconds)
-        check_agreement({"(a)": result_counts(baseline), "lean": result_counts(lean)}, "lean variant")
+        seconds, on_text = timed(validate_on_pandas, text_frames, suites, variables)
+        runs["c_text"].append(seconds)
+        check_agreement({"(a)": result_counts(baseline), "(b)": floor, "c_text": on_text}, "diagnosis")
     medians = {name: statistics.median(seconds) for name, seconds in runs.items()}
-    log("  -- interleaved: a = validate_suites, lean = bench/gx_profile.lean_validate_suites, b = floor --")
+    log("  -- interleaved: a = validate_suites, b = floor,")
+    log("     c_text = GX on pandas with LIST columns exported as text (validation only) --")
     for name, seconds in runs.items():
-        log(f"  {name:<4}{medians[name]:8.2f}s   " + " ".join(f"{s:.2f}" for s in seconds))
-    log(f"  a/b = {medians['a'] / medians['b']:.2f}, lean/b = {medians['lean'] / medians['b']:.2f}; "
-        "lean found the same counts as (a)\n")
+        log(f"  {name:<7}{medians[name]:8.2f}s   " + " ".join(f"{s:.2f}" for s in seconds))
+    log(f"  a/b = {medians['a'] / medians['b']:.2f}, c_text/a = {medians['c_text'] / medians['a']:.2f}; "
+        "all found the same counts\n")
 
 
 def run_size(target: int, repeats: int, seed: int, with_diagnosis: bool) -> Measured:
@@ -171,7 +172,8 @@ def run_size(target: int, repeats: int, seed: int, with_diagnosis: bool) -> Meas
         try:
             runs, load = measure(world, suites, repeats)
             if with_diagnosis:
-                diagnose(world, suites, repeats)
+                _sql_breakdown(world, suites)
+                _variants(world, suites, repeats)
         finally:
             world.con.close()
     return Measured(target, world.order_lines, world.orders_per_hour, runs, load)
@@ -212,7 +214,8 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown cpu")
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    threads = duckdb.connect().execute("select current_setting('threads')").fetchone()[0]
+    with duckdb.connect() as probe:
+        threads = probe.execute("select current_setting('threads')").fetchone()[0]
     return (
         f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}\n"
         f"python {platform.python_version()}, duckdb {duckdb.__version__} ({threads} threads), "
@@ -227,7 +230,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each measure (medians reported)")
     parser.add_argument("--seed", type=int, default=7, help="simulator seed")
     parser.add_argument("--diagnose", action="store_true",
-                        help="also break (a) down by SQL statement kind and time the leaner variant")
+                        help="also break (a) down by SQL statement kind, and time the variants in docs/benchmarks.md")
     args = parser.parse_args()
     log(machine())
     measured = [run_size(size, args.repeats, args.seed, args.diagnose) for size in args.sizes]
