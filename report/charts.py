@@ -9,6 +9,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from expectations.catalog import SEVERITIES
+
 SEVERITY_COLORS = {"critical": "#b42318", "high": "#e0712c", "medium": "#f0b429", "low": "#a8b3c1"}
 LINE_COLOR = "#1d4e89"
 GRID_COLOR = "#e4e7ec"
@@ -90,7 +92,7 @@ def severity_columns(
         base = 0
         left = x(as_of) - column  # a run's column ends at its as_of, the end of its window
         body.append(f"<g><title>{escape(tooltip)}</title>")
-        for severity in ("low", "medium", "high", "critical"):
+        for severity in SEVERITIES:
             value = counts.get(severity, 0)
             if value:
                 body.append(

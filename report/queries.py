@@ -12,13 +12,14 @@ from typing import Any
 
 import duckdb
 
+from expectations.catalog import SEVERITIES
 from retaguarda.calendar import BusinessCalendar
 from retaguarda.settings import Settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 TOP_OFFENDERS = 10
 OFFENDER_DIMENSIONS = ("sku", "warehouse", "carrier", "owner")
-WORST_FIRST = ("critical", "high", "medium", "low")  # severities, as trend.sql lists them
+WORST_FIRST = tuple(reversed(SEVERITIES))  # as trend.sql lists them
 
 
 class ReportError(RuntimeError):

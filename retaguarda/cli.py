@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from expectations.catalog import SEVERITIES
 from retaguarda.settings import Settings, SettingsError, load_settings
+from warehouse.database import prepare_session
 
 # Exit codes scripts can rely on.
 OK, FAILED, USAGE, BUSY, NOT_FOUND = 0, 1, 2, 3, 4
-SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "acknowledged", "reopened", "resolved")
 
 
@@ -44,7 +45,7 @@ def _read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
         raise CliError(f"{path} is busy: a run is writing it ({exc})", BUSY) from exc
-    con.execute("set TimeZone = 'UTC'")
+    prepare_session(con)
     return con
 
 

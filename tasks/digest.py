@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-SEVERITIES = ("low", "medium", "high", "critical")
+from expectations.catalog import SEVERITIES
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.catalog import Suite, all_checks
+from expectations.catalog import SEVERITIES, Suite, all_checks
 from retaguarda.settings import Settings
-from warehouse.database import SQL_DIR
+from warehouse.database import SQL_DIR, set_variables
 
 NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
 ACTIVE = ("open", "acknowledged", "reopened")
@@ -35,6 +35,7 @@ def refresh_checks(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], se
 
 def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) -> dict[str, int]:
     """Merge exceptions.current into the ledger (inside the caller's transaction); events by kind."""
+    set_variables(con, {"severities": list(SEVERITIES)})
     con.execute(NEXT_SQL.read_text())
     con.execute(
         "insert into exceptions.ledger_events "

@@ -49,7 +49,8 @@ def test_second_writer_exits_or_waits(tmp_path, prefect_server):
     common = {
         "warehouse": {"path": warehouse},
         "source": {"kind": "demo", "folder": tmp_path / "feed"},
-        "demo": {"days": 2, "orders_per_hour": 6},
+        # enough work that the first run still holds the warehouse while the second starts its flow run
+        "demo": {"days": 3, "orders_per_hour": 40},
         "ledger": {"export_dir": tmp_path / "exports"},
     }
     impatient = write_settings(tmp_path / "impatient.yaml", **common)

@@ -1,5 +1,6 @@
 -- grain: one row per exception ever seen, as it stands after the run at as_of,
 -- with the change the run made to it (event: new, reopened, escalated, resolved or null).
+-- Severities rank by their position in getvariable('severities'), lowest first.
 create or replace temp table ledger_next as
 with found as (
     select
@@ -76,8 +77,8 @@ rated as (
         case
             when not is_found then coalesce(previous_severity, base_severity)
             when escalate_every_business_hours is null or new_age is null then base_severity
-            else ['low', 'medium', 'high', 'critical'][least(
-                list_position(['low', 'medium', 'high', 'critical'], base_severity)
+            else getvariable('severities')[least(
+                list_position(getvariable('severities'), base_severity)
                     + floor(new_age / escalate_every_business_hours)::integer,
                 4
             )]
@@ -88,9 +89,9 @@ rated as (
 ranked as (
     select
         *,
-        list_position(['low', 'medium', 'high', 'critical'], new_severity) as new_rank,
-        list_position(['low', 'medium', 'high', 'critical'], previous_severity) as previous_rank,
-        list_position(['low', 'medium', 'high', 'critical'], acknowledged_severity) as acknowledged_rank
+        list_position(getvariable('severities'), new_severity) as new_rank,
+        list_position(getvariable('severities'), previous_severity) as previous_rank,
+        list_position(getvariable('severities'), acknowledged_severity) as acknowledged_rank
     from rated
 ),
 
