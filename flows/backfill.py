@@ -8,8 +8,8 @@ import duckdb
 from prefect import flow, get_run_logger
 
 from flows.hourly_reconciliation import hourly_reconciliation
-from flows.window import HOUR, Window, hourly_window
 from retaguarda.settings import load_settings
+from retaguarda.window import HOUR, Window, hourly_window
 from tasks.audit import RunSummary
 
 

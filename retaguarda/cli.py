@@ -13,6 +13,7 @@ import duckdb
 
 from expectations.catalog import SEVERITIES
 from retaguarda.settings import Settings, SettingsError, load_settings
+from retaguarda.window import hourly_window
 from warehouse.database import prepare_session
 
 # Exit codes scripts can rely on.
@@ -147,9 +148,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         run_id = None
         if args.window_start:
+            window = hourly_window(args.window_start, settings.calendar.timezone)
             found = con.execute(
                 "select run_id from exceptions.publications where as_of = ? order by published_at desc limit 1",
-                [args.window_start + timedelta(hours=1)],
+                [window.end],
             ).fetchone()
             if found is None:
                 raise CliError(f"no published run for the window starting {args.window_start.isoformat()}", NOT_FOUND)

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.catalog import Suite
-from flows.window import Window
+from retaguarda.window import Window
 from tasks.validate import ExpectationResult
 
 

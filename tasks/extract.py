@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from sources.batch import Batch, build_batch, latest
 from sources.canonical import TABLES
@@ -221,3 +223,33 @@ def extract_new_input(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: st
         landed=lambda sha256: already_landed(con, sha256),
         mark_of=lambda source: high_water_mark(con, source),
     )
+
+
+def _io_error(task, task_run, state) -> bool:
+    """Retry reads that failed on I/O; a malformed file fails at once."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="extract-feed", retries=2, retry_delay_seconds=5, retry_condition_fn=_io_error, cache_policy=NO_CACHE)
+def extract_feed(
+    folder: Path, feed: str, mapping: Mapping | None = None, con: duckdb.DuckDBPyConnection | None = None
+) -> list[ExtractedFile]:
+    """Read one feed's input: the source folder's files, or the new input of the mapped sources."""
+    logger = get_run_logger()
+    if mapping is not None:
+        extracted = extract_new_input(con, mapping, feed)
+    else:
+        files = feed_files(folder, feed)
+        if not files:
+            raise FileNotFoundError(f"no {feed} files under {folder} (see docs/feeds.md for the layout)")
+        extracted = [extract_file(table, path) for table, path in files]
+    logger.info("%s: %d files, %d rows", feed, len(extracted), sum(e.rows_in for e in extracted))
+    for note in (note for file in extracted for note in file.schema_drift):
+        logger.warning("schema drift: %s", note)
+    return extracted

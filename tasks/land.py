@@ -13,6 +13,8 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from sources.quarantine import Quarantined, check_rejections
 from sources.state import advance_high_water_mark
@@ -100,3 +102,15 @@ def land_files(
             rejected = [(q.file or str(file.path), q) for file in files for q in file.quarantine]
             check_rejections(source, sum(file.rows_in for file in files), rejected, max_rejected_pct)
     return sum(land_file(con, file, run_id, loaded_at) for file in new)
+
+
+@task(name="land-feed", cache_policy=NO_CACHE)
+def land_feed(
+    con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, now: datetime,
+    max_rejected_pct: float | None = None,
+) -> int:
+    """Append new files to raw with lineage, bad rows to raw.quarantine; a file landed before is skipped."""
+    rows = land_files(con, extracted, run_id, now, max_rejected_pct)
+    quarantined = sum(file.rows_rejected for file in extracted)
+    get_run_logger().info("landed %d rows from %d files; %d rows quarantined", rows, len(extracted), quarantined)
+    return rows

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from expectations.catalog import Check, Suite, all_checks
 from retaguarda.settings import Settings
 from tasks.ledger import published_as_of, refresh_checks, update_ledger
+from tasks.validate import ExpectationResult
 from warehouse.database import identifier
 
 # Columns every exception table starts with; the check's evidence columns follow.
@@ -94,3 +97,25 @@ def publish(
         con.execute("rollback")
         raise
     return Publication(counts=counts, events=events, published=True)
+
+
+@task(name="publish-exceptions", cache_policy=NO_CACHE)
+def publish_task(
+    con: duckdb.DuckDBPyConnection,
+    suites: tuple[Suite, ...],
+    settings: Settings,
+    results: list[ExpectationResult],
+    run_id: str,
+    as_of: datetime,
+) -> Publication:
+    """Swap in exception tables, ledger and history at once; counts must agree with GX's."""
+    publication = publish(con, suites, settings, run_id, as_of)
+    for result in results:
+        if result.check_id != "contract" and result.unexpected_count != publication.counts[result.check_id]:
+            raise RuntimeError(
+                f"{result.check_id}: GX found {result.unexpected_count} rows, "
+                f"the exception table has {publication.counts[result.check_id]}"
+            )
+    if not publication.published:
+        get_run_logger().warning("a newer window is already published: ledger and exception tables left as they are")
+    return publication

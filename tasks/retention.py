@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from retaguarda.settings import RetentionSettings
+from retaguarda.settings import RetentionSettings, Settings
 from warehouse.database import STAGING_MODELS, identifier
 
 # Logs keyed by a time column: (table, column).
@@ -57,3 +59,11 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
         con.execute("rollback")
         raise
     return {table: n for table, n in deleted.items() if n}
+
+
+@task(name="prune-history", cache_policy=NO_CACHE)
+def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
+    """Delete superseded raw rows and history past the retention ages."""
+    deleted = prune(con, settings.retention, datetime.now(UTC))
+    get_run_logger().info("pruned: %s", deleted or "nothing")
+    return deleted

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from retaguarda.settings import Settings
 from tasks.reference import load_reference_tables
@@ -18,4 +20,12 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
     con.execute(MACROS.read_text())
     counts |= {f"core.{model}": run_model(con, "core", model) for model in CORE_MODELS}
+    return counts
+
+
+@task(name="build-models", cache_policy=NO_CACHE)
+def build_models_task(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
+    """Rebuild staging (typed, latest per key), reference tables and core facts."""
+    counts = build_models(con, settings, as_of)
+    get_run_logger().info("models: %s", counts)
     return counts

@@ -18,6 +18,8 @@ from great_expectations.core.expectation_validation_result import (  # noqa: E40
 )
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
+from prefect import get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from expectations.catalog import Check, Suite  # noqa: E402
 from expectations.gx_duckdb import DuckDBDatasource  # noqa: E402
@@ -126,4 +128,18 @@ def validate_suites_with_results(
                     duration_s=duration,
                 )
             )
+    return results, validations
+
+
+@task(name="validate-stages", cache_policy=NO_CACHE)
+def validate_stages(
+    con: duckdb.DuckDBPyConnection, variables: dict[str, Any], suites: tuple[Suite, ...]
+) -> tuple[list[ExpectationResult], list[ExpectationSuiteValidationResult]]:
+    """Run every stage suite with Great Expectations inside DuckDB."""
+    results, validations = validate_suites_with_results(con, variables, suites)
+    logger = get_run_logger()
+    for result in results:
+        logger.info(
+            "%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count
+        )
     return results, validations

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import flows.hourly_reconciliation as flow_module
 import tasks.publish as publish_module
+import tasks.transform as transform_module
+import tasks.validate as validate_module
 
 
 def kill_on_call(original, call: int = 1):
@@ -25,9 +27,9 @@ def kill_on_call(original, call: int = 1):
 
 
 POINTS = {
-    "models": lambda: setattr(flow_module, "build_models", kill_on_call(flow_module.build_models)),
+    "models": lambda: setattr(transform_module, "build_models", kill_on_call(transform_module.build_models)),
     "validation": lambda: setattr(
-        flow_module, "validate_suites_with_results", kill_on_call(flow_module.validate_suites_with_results)
+        validate_module, "validate_suites_with_results", kill_on_call(validate_module.validate_suites_with_results)
     ),
     # Inside the publish transaction, after five exception tables were replaced.
     "exception-tables": lambda: setattr(publish_module, "_materialise", kill_on_call(publish_module._materialise, 6)),

@@ -1,0 +1,36 @@
+"""The run's GX Data Docs and the managers' HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+from prefect import get_run_logger, task
+from prefect.artifacts import create_link_artifact
+from prefect.cache_policies import NO_CACHE
+
+from report.build import build_report
+from report.data_docs import DATA_DOCS_DIR, build_data_docs
+from retaguarda.settings import Settings
+from tasks.audit import RunSummary
+
+
+@task(name="build-report", cache_policy=NO_CACHE)
+def build_report_task(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    validations: list[ExpectationSuiteValidationResult],
+) -> Path:
+    """GX Data Docs of the run's validations, then the managers' HTML report linking to them."""
+    build_data_docs(
+        validations, settings.report.dir / DATA_DOCS_DIR, run_name=summary.run_id, run_time=summary.window.end
+    )
+    path = build_report(con, settings, summary.run_id)
+    create_link_artifact(
+        key="exception-report", link=path.resolve().as_uri(), link_text=f"Exception report {summary.window}",
+        description="Self-contained HTML: open it from disk",
+    )
+    get_run_logger().info("report: %s", path)
+    return path
