@@ -4,6 +4,8 @@ UV_VERSION := 0.13.9
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# A busy 2-core machine can take over a minute to start the temporary Prefect server.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
 
 .PHONY: help setup browser demo test lint bench
 
