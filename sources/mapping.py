@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import glob
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,8 @@ from sources.convert import ISO, format_problem, parse_zone
 from sources.yaml_lines import YamlError, line_of, load_with_lines
 
 FORMATS = ("csv", "json", "jsonl", "parquet")
+# The canonical feed folder of docs/feeds.md as mapped sources: source.kind demo and folder.
+BUILTIN_MAPPING = Path(__file__).resolve().parent / "canonical_feeds.yaml"
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -209,6 +211,11 @@ class MappingSpec(_Strict):
 class Mapping:
     path: Path
     spec: MappingSpec
+    root: Path | None = None  # folder the file globs are relative to; default the mapping file's
+
+    @property
+    def folder(self) -> Path:
+        return self.root or self.path.parent
 
     @property
     def max_rejected_pct(self) -> float:
@@ -221,7 +228,7 @@ class Mapping:
         """The files a source's globs match now, in name order."""
         found: set[Path] = set()
         for pattern in source.patterns:
-            absolute = pattern if Path(pattern).is_absolute() else str(self.path.parent / pattern)
+            absolute = pattern if Path(pattern).is_absolute() else str(self.folder / pattern)
             found.update(Path(name) for name in glob.glob(absolute, recursive=True) if Path(name).is_file())
         return sorted(found)
 
@@ -358,3 +365,8 @@ def load_mapping(path: Path | str) -> Mapping:
     if problems:
         raise MappingError(f"invalid mapping file:\n{located(problems)}")
     return Mapping(path=path, spec=spec)
+
+
+def builtin_mapping(folder: Path | str) -> Mapping:
+    """The mapping that ships with the product, reading the canonical feed folder `folder`."""
+    return replace(load_mapping(BUILTIN_MAPPING), root=Path(folder))
