@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import AS_OF, rows
 
 from simulator import simulate
+from sources import feeds_doc
 from sources.canonical import ORDER_CHILDREN, TABLES
 from sources.mapping import builtin_mapping
 from tasks.extract import FEEDS, extract_folder, extract_new_input
@@ -112,3 +114,26 @@ def test_an_unreadable_orders_page_is_quarantined_instead_of_failing(warehouse, 
 def test_a_missing_source_folder_fails_naming_it(warehouse, tmp_path):
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "nowhere")):
         extract_new_input(warehouse, builtin_mapping(tmp_path / "nowhere"), "stock")
+
+
+def test_docs_feeds_md_is_generated_from_the_model():
+    text = feeds_doc.DOC.read_text()
+    assert feeds_doc.updated(text) == text, "docs/feeds.md is stale: run uv run python -m sources.feeds_doc"
+    for table, model in TABLES.items():
+        for values in model.allowed.values():
+            assert ", ".join(f"`{value}`" for value in values) in text, table
+
+
+def test_each_value_set_is_written_once_in_the_product():
+    """The enums live in sources/canonical.py; suites, SQL and docs refer to them or are generated."""
+    root = Path(__file__).resolve().parent.parent
+    value_sets = [values for model in TABLES.values() for values in model.allowed.values()]
+    # A value set written out: its values in a row, separated by commas, quoted or not.
+    written_out = [re.compile(r"[\"'`]?\s*,\s*[\"'`]?".join(map(re.escape, values))) for values in value_sets]
+    found = [
+        path.relative_to(root).as_posix()
+        for folder in ("sources", "expectations", "warehouse", "tasks", "retaguarda", "report", "flows")
+        for path in sorted((root / folder).rglob("*")) if path.suffix in (".py", ".sql", ".yaml")
+        for pattern in written_out if pattern.search(path.read_text())
+    ]
+    assert found == ["sources/canonical.py"] * len(value_sets)
