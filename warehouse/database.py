@@ -19,6 +19,7 @@ SQL_DIR = Path(__file__).resolve().parent
 MIGRATIONS = sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
 SCHEMA_VERSION = len(MIGRATIONS)
 MACROS = SQL_DIR / "macros.sql"
+LATEST_MACRO = SQL_DIR / "latest_macro.sql"  # the staging skeleton, filled from the canonical model
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _REFERENCE = re.compile(r"\b(staging|core)\.([a-z_][a-z0-9_]*)\b")
@@ -118,23 +119,13 @@ def _typed(column: str, kind: str) -> str:
 def latest_macro_sql(table: str) -> str:
     """`latest_<table>()`: raw rows typed, known at as_of, one per entity (the latest version)."""
     model: Table = TABLES[table]
-    casts = ", ".join(_typed(column, kind) for column, kind in model.columns.items())
-    known = " and ".join(
-        f"cast({identifier(column)} as timestamptz) <= getvariable('as_of')" for column in model.known_at
-    )
-    order = ", ".join([*(f"{identifier(column)} desc" for column in model.version), "_loaded_at desc",
-                       "_row_number desc"])
-    return (
-        f"create or replace macro latest_{identifier(table)}() as table\n"
-        f"with typed as (\n"
-        f"    select {casts}, _batch_id, _loaded_at, _row_number\n"
-        f"    from raw.{table}\n"
-        f"    {'where ' + known if known else ''}\n"
-        f")\n"
-        f"select * exclude (_loaded_at) from typed\n"
-        f"qualify row_number() over (\n"
-        f"    partition by {', '.join(identifier(column) for column in model.entity_columns)} order by {order}\n"
-        f") = 1"
+    known_at = [f"cast({identifier(column)} as timestamptz) <= getvariable('as_of')" for column in model.known_at]
+    return LATEST_MACRO.read_text().format(
+        table=identifier(table),
+        casts=", ".join(_typed(column, kind) for column, kind in model.columns.items()),
+        known_at=" and ".join(known_at) or "true",
+        entity=", ".join(identifier(column) for column in model.entity_columns),
+        version="".join(f"{identifier(column)} desc, " for column in model.version),
     )
 
 
