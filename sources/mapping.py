@@ -34,6 +34,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _listed(value: str | list[str] | None, default: Any) -> Any:
+    """A setting given as one string or a list of them, as a list; `default` when not given."""
+    if value is None:
+        return default
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _scalar_text(value: Any) -> Any:
     """YAML reads `0` or `1.5` as numbers; a constant or default is text like every raw value."""
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
@@ -72,15 +79,11 @@ class ColumnMap(_Strict):
 
     @property
     def paths(self) -> list[str]:
-        if self.from_ is None:
-            return []
-        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+        return _listed(self.from_, [])
 
     @property
     def formats(self) -> list[str] | None:
-        if self.format is None:
-            return None
-        return [self.format] if isinstance(self.format, str) else list(self.format)
+        return _listed(self.format, None)
 
 
 def _value_key(key: Any) -> str:
@@ -177,9 +180,7 @@ class SourceMap(_Strict):
 
     @property
     def patterns(self) -> list[str]:
-        if self.files is None:
-            return []
-        return [self.files] if isinstance(self.files, str) else list(self.files)
+        return _listed(self.files, [])
 
     @property
     def feed(self) -> str:
@@ -187,9 +188,7 @@ class SourceMap(_Strict):
 
     @property
     def timestamp_formats(self) -> list[str]:
-        if self.timestamp_format is None:
-            return [ISO]
-        return [self.timestamp_format] if isinstance(self.timestamp_format, str) else list(self.timestamp_format)
+        return _listed(self.timestamp_format, [ISO])
 
     def children(self) -> dict[str, ChildMap]:
         return {table: child for table in ORDER_CHILDREN if (child := getattr(self, table)) is not None}
