@@ -14,7 +14,7 @@ import duckdb
 
 from retaguarda.settings import load_settings
 from simulator import simulate
-from tasks.extract import FEEDS, extract_file, feed_files
+from tasks.extract import FEEDS, extract_folder
 from tasks.land import land_file
 from tasks.transform import build_models
 from warehouse.database import connect, migrate
@@ -57,8 +57,8 @@ def _land_feeds(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     """Extract and land one file at a time, so only one file's frames are in memory."""
     run_id, now, rows = uuid.uuid4().hex, datetime.now(UTC), 0
     for feed in FEEDS:
-        for table, path in feed_files(folder, feed):
-            rows += land_file(con, extract_file(table, path), run_id, now)
+        for extracted in extract_folder(folder, feed):
+            rows += land_file(con, extracted, run_id, now)
     return rows
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from sources.canonical import allowed_values
 from warehouse.database import identifier
 
 SUITES_DIR = Path(__file__).resolve().parent
@@ -71,6 +72,17 @@ def _check(stage: str, raw: dict, source: Path) -> Check:
     return Check(stage=stage, **raw)
 
 
+def _contract_kwargs(kwargs: dict, source: Path) -> dict:
+    """`value_set: canonical:<table>.<column>` is the canonical model's value set (sources/canonical.py)."""
+    value_set = kwargs.get("value_set")
+    if not (isinstance(value_set, str) and value_set.startswith("canonical:")):
+        return kwargs
+    try:
+        return {**kwargs, "value_set": allowed_values(value_set.removeprefix("canonical:"))}
+    except KeyError as exc:
+        raise CatalogError(f"{source.name}: contract: {exc.args[0]}") from exc
+
+
 def load_suite(path: Path) -> Suite:
     raw = yaml.safe_load(path.read_text())
     stage = raw["stage"]
@@ -78,7 +90,8 @@ def load_suite(path: Path) -> Suite:
         raise CatalogError(f"{path.name}: stage must be one of {STAGES} and match the file name")
     schema, table = raw["batch"].split(".")
     contract = tuple(
-        (identifier(name), kwargs) for item in raw.get("contract", []) for name, kwargs in item.items()
+        (identifier(name), _contract_kwargs(kwargs, path))
+        for item in raw.get("contract", []) for name, kwargs in item.items()
     )
     checks = tuple(_check(stage, dict(check), path) for check in raw["checks"])
     return Suite(

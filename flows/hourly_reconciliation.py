@@ -13,7 +13,7 @@ from prefect.runtime import flow_run
 from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import hourly_window
-from sources.mapping import Mapping, load_mapping
+from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.audit import RunSummary, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
@@ -31,14 +31,14 @@ from warehouse.lock import writer_lock
 def _land_feeds(
     con: duckdb.DuckDBPyConnection, settings: Settings, mapping: Mapping | None, summary: RunSummary, now: datetime
 ) -> None:
-    folder = settings.source.folder
     if settings.source.kind == "demo":
-        folder = generate_demo_feed(settings, summary.window.end)
+        generate_demo_feed(settings, summary.window.end)
+    if mapping is None:  # demo and folder: the canonical folder, read with the built-in mapping
+        mapping = builtin_mapping(settings.source.folder)
     for feed in FEEDS:
-        extracted = extract_feed(folder, feed, mapping, con)
+        extracted = extract_feed(con, mapping, feed)
         summary.schema_drift += [note for file in extracted for note in file.schema_drift]
-        max_rejected_pct = mapping.max_rejected_pct if mapping else None
-        summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, now, max_rejected_pct)
+        summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, now, mapping.max_rejected_pct)
 
 
 def _check_and_publish(

@@ -1,4 +1,9 @@
-"""The canonical raw tables a mapping produces: columns, their canonical types, keys, allowed values.
+"""The canonical model: the raw tables, their columns and types, keys, versions and allowed values.
+
+The one definition of the canonical tables and their enums. From it come the raw tables'
+DDL and the staging casts and dedup (warehouse/database.py), the GX contract value sets
+(`value_set: canonical:<table>.<column>` in expectations/*.yaml), the mapping checks and
+the tables of docs/feeds.md (sources/feeds_doc.py).
 
 raw.* stores every column as text; the type here is what staging casts it to, so a value
 that will not convert is caught at extraction instead of failing the staging build.
@@ -14,15 +19,16 @@ INTEGER = "integer"  # DuckDB integer: 32 bits
 MONEY = "decimal(18, 2)"
 WEIGHT = "decimal(10, 3)"
 
-ORDER_STATUSES = frozenset({
+# The enums, in lifecycle order.
+ORDER_STATUSES = (
     "pending_payment", "paid", "partially_shipped", "shipped", "delivered", "closed", "cancelled", "returned",
-})
-PAYMENT_KINDS = frozenset({"capture", "refund"})
-MOVEMENT_REASONS = frozenset({"receipt", "pick", "adjustment", "return"})
-TRACKING_STATUSES = frozenset({
+)
+PAYMENT_KINDS = ("capture", "refund")
+MOVEMENT_REASONS = ("receipt", "pick", "adjustment", "return")
+TRACKING_STATUSES = (
     "label_created", "picked_up", "in_transit", "out_for_delivery", "delivered", "failed_attempt",
     "exception", "returned_to_sender",
-})
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,16 @@ class Table:
     feed: str
     columns: dict[str, str]  # column -> canonical type, in raw.* order
     key: tuple[str, ...]  # identifies one version of one entity; required in every row
-    allowed: dict[str, frozenset[str]] = field(default_factory=dict)  # column -> canonical values
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> canonical values
+    # Staging keeps one row per `entity` (default: the key): among the rows known at as_of
+    # (every `known_at` column <= as_of), the latest by `version`, then the last landed.
+    entity: tuple[str, ...] = ()
+    version: tuple[str, ...] = ()
+    known_at: tuple[str, ...] = ()
+
+    @property
+    def entity_columns(self) -> tuple[str, ...]:
+        return self.entity or self.key
 
 
 TABLES: dict[str, Table] = {
@@ -44,6 +59,7 @@ TABLES: dict[str, Table] = {
         },
         key=("order_id", "updated_at"),
         allowed={"status": ORDER_STATUSES},
+        entity=("order_id",), version=("updated_at",), known_at=("updated_at",),
     ),
     "order_lines": Table(
         feed="orders",
@@ -61,6 +77,7 @@ TABLES: dict[str, Table] = {
         },
         key=("payment_id", "order_updated_at"),
         allowed={"kind": PAYMENT_KINDS},
+        entity=("payment_id",), version=("order_updated_at",), known_at=("occurred_at", "order_updated_at"),
     ),
     "skus": Table(
         feed="stock",
@@ -74,6 +91,7 @@ TABLES: dict[str, Table] = {
             "quantity": INTEGER, "allocated_at": TIMESTAMP,
         },
         key=("allocation_id",),
+        known_at=("allocated_at",),
     ),
     "stock_snapshots": Table(
         feed="stock",
@@ -81,6 +99,7 @@ TABLES: dict[str, Table] = {
             "snapshot_at": TIMESTAMP, "warehouse_id": TEXT, "sku": TEXT, "on_hand": INTEGER, "allocated": INTEGER,
         },
         key=("snapshot_at", "warehouse_id", "sku"),
+        known_at=("snapshot_at",),
     ),
     "stock_movements": Table(
         feed="stock",
@@ -90,6 +109,7 @@ TABLES: dict[str, Table] = {
         },
         key=("movement_id",),
         allowed={"reason": MOVEMENT_REASONS},
+        known_at=("occurred_at",),
     ),
     "shipments": Table(
         feed="stock",
@@ -98,6 +118,7 @@ TABLES: dict[str, Table] = {
             "shipped_at": TIMESTAMP, "declared_weight_kg": WEIGHT,
         },
         key=("shipment_id",),
+        known_at=("shipped_at",),
     ),
     "shipment_lines": Table(
         feed="stock",
@@ -111,6 +132,7 @@ TABLES: dict[str, Table] = {
         },
         key=("carrier", "tracking_number", "event_at", "status"),
         allowed={"status": TRACKING_STATUSES},
+        known_at=("event_at",),
     ),
     "carrier_invoices": Table(
         feed="carrier",
@@ -119,8 +141,12 @@ TABLES: dict[str, Table] = {
             "charged_amount": MONEY, "service": TEXT, "invoiced_at": TIMESTAMP,
         },
         key=("invoice_id",),
+        known_at=("invoiced_at",),
     ),
 }
+
+# Feeds in landing order, each with the raw tables it fills.
+FEEDS: tuple[str, ...] = tuple(dict.fromkeys(table.feed for table in TABLES.values()))
 
 # Tables an order record may carry nested (docs/feeds.md), with the field that holds them
 # and the columns they inherit from their order.
@@ -135,3 +161,12 @@ NESTED_DEFAULTS: dict[str, dict[str, str]] = {
         "ship_to_postcode": "ship_to.postcode",
     },
 }
+
+
+def allowed_values(reference: str) -> list[str]:
+    """The canonical values of `<table>.<column>`, e.g. orders.status (for the GX contracts)."""
+    table, _, column = reference.partition(".")
+    if table not in TABLES or column not in TABLES[table].allowed:
+        known = [f"{t}.{c}" for t, model in TABLES.items() for c in model.allowed]
+        raise KeyError(f"no canonical value set {reference!r}; known: {', '.join(known)}")
+    return list(TABLES[table].allowed[column])

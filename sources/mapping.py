@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import glob
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,8 @@ from sources.convert import ISO, format_problem, parse_zone
 from sources.yaml_lines import YamlError, line_of, load_with_lines
 
 FORMATS = ("csv", "json", "jsonl", "parquet")
+# The canonical feed folder of docs/feeds.md as mapped sources: source.kind demo and folder.
+BUILTIN_MAPPING = Path(__file__).resolve().parent / "canonical_feeds.yaml"
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -30,6 +32,13 @@ class MappingError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _listed(value: str | list[str] | None, default: Any) -> Any:
+    """A setting given as one string or a list of them, as a list; `default` when not given."""
+    if value is None:
+        return default
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _scalar_text(value: Any) -> Any:
@@ -70,15 +79,11 @@ class ColumnMap(_Strict):
 
     @property
     def paths(self) -> list[str]:
-        if self.from_ is None:
-            return []
-        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+        return _listed(self.from_, [])
 
     @property
     def formats(self) -> list[str] | None:
-        if self.format is None:
-            return None
-        return [self.format] if isinstance(self.format, str) else list(self.format)
+        return _listed(self.format, None)
 
 
 def _value_key(key: Any) -> str:
@@ -175,9 +180,7 @@ class SourceMap(_Strict):
 
     @property
     def patterns(self) -> list[str]:
-        if self.files is None:
-            return []
-        return [self.files] if isinstance(self.files, str) else list(self.files)
+        return _listed(self.files, [])
 
     @property
     def feed(self) -> str:
@@ -185,9 +188,7 @@ class SourceMap(_Strict):
 
     @property
     def timestamp_formats(self) -> list[str]:
-        if self.timestamp_format is None:
-            return [ISO]
-        return [self.timestamp_format] if isinstance(self.timestamp_format, str) else list(self.timestamp_format)
+        return _listed(self.timestamp_format, [ISO])
 
     def children(self) -> dict[str, ChildMap]:
         return {table: child for table in ORDER_CHILDREN if (child := getattr(self, table)) is not None}
@@ -209,6 +210,11 @@ class MappingSpec(_Strict):
 class Mapping:
     path: Path
     spec: MappingSpec
+    root: Path | None = None  # folder the file globs are relative to; default the mapping file's
+
+    @property
+    def folder(self) -> Path:
+        return self.root or self.path.parent
 
     @property
     def max_rejected_pct(self) -> float:
@@ -221,7 +227,7 @@ class Mapping:
         """The files a source's globs match now, in name order."""
         found: set[Path] = set()
         for pattern in source.patterns:
-            absolute = pattern if Path(pattern).is_absolute() else str(self.path.parent / pattern)
+            absolute = pattern if Path(pattern).is_absolute() else str(self.folder / pattern)
             found.update(Path(name) for name in glob.glob(absolute, recursive=True) if Path(name).is_file())
         return sorted(found)
 
@@ -358,3 +364,8 @@ def load_mapping(path: Path | str) -> Mapping:
     if problems:
         raise MappingError(f"invalid mapping file:\n{located(problems)}")
     return Mapping(path=path, spec=spec)
+
+
+def builtin_mapping(folder: Path | str) -> Mapping:
+    """The mapping that ships with the product, reading the canonical feed folder `folder`."""
+    return replace(load_mapping(BUILTIN_MAPPING), root=Path(folder))

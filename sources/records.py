@@ -43,7 +43,7 @@ class ColumnRule:
     values: dict[str, str] | None = None  # casefolded source value -> canonical value
     default: str | None = None
     required: bool = False
-    allowed: frozenset[str] | None = None
+    allowed: tuple[str, ...] | None = None
     inherited: str | None = None  # child rows: the order's column it takes when not mapped
 
     @property

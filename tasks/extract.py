@@ -1,15 +1,15 @@
 """Read the feed files into polars frames, one frame per canonical raw table.
 
-Two kinds of input: the canonical folder of docs/feeds.md (source.kind demo or folder),
-and the sources a mapping file describes (source.kind mapped, docs/sources.md).
+Every input goes through a mapping (docs/sources.md): the source's own mapping file with
+source.kind mapped, or the built-in one for the canonical folder of docs/feeds.md
+(source.kind demo or folder). One reader, one quarantine, one set of errors.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,32 +20,14 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from sources.batch import Batch, build_batch, latest
-from sources.canonical import TABLES
+from sources.canonical import FEEDS as FEEDS
 from sources.http import fetch_pages, pull_sha256
-from sources.mapping import Mapping, SourceMap
+from sources.mapping import Mapping, SourceMap, builtin_mapping
 from sources.quarantine import Quarantined
 from sources.readers import FileContent, json_values, read_records
 from sources.state import already_landed, high_water_mark
 
 log = logging.getLogger(__name__)
-
-# canonical raw table -> (feed, file pattern under the source folder, format)
-FEED_FILES: dict[str, tuple[str, str, str]] = {
-    "orders": ("orders", "orders/page-*.json", "order_pages"),
-    "skus": ("stock", "stock/skus.csv", "csv"),
-    "allocations": ("stock", "stock/allocations.csv", "csv"),
-    "stock_snapshots": ("stock", "stock/stock_snapshots.csv", "csv"),
-    "stock_movements": ("stock", "stock/stock_movements.csv", "csv"),
-    "shipments": ("stock", "stock/shipments.csv", "csv"),
-    "shipment_lines": ("stock", "stock/shipment_lines.csv", "csv"),
-    "tracking_events": ("carrier", "carrier/tracking_events.jsonl", "jsonl"),
-    "carrier_invoices": ("carrier", "carrier/carrier_invoices.csv", "csv"),
-}
-FEEDS = ("orders", "stock", "carrier")
-
-
-class FeedError(ValueError):
-    """A feed file that cannot be read; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +44,7 @@ class ExtractedFile:
     path: Path | str  # a file, or the first page's URL for an API pull
     sha256: str
     rows_in: int
-    tables: dict[str, pl.DataFrame]  # raw table -> rows, every value as text (mapped: with _row_number)
+    tables: dict[str, pl.DataFrame]  # raw table -> rows, every value as text, with _row_number
     source: str | None = None  # recorded as _source; default the feed
     quarantine: tuple[Quarantined, ...] = ()  # rows kept out of raw.*, with the reason
     schema_drift: tuple[str, ...] = ()  # sentences for the run summary
@@ -75,83 +57,6 @@ class ExtractedFile:
     @property
     def rows_loaded(self) -> int:
         return self.rows_in - self.rows_rejected
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {column: [_text(row.get(column)) for row in rows] for column in columns},
-        schema={column: pl.String for column in columns},
-    )
-
-
-def read_order_page(path: Path) -> tuple[int, dict[str, pl.DataFrame]]:
-    """Flatten one API page: orders with their nested ship_to, lines and payments."""
-    try:
-        page = json.loads(path.read_bytes())
-        orders = page["orders"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise FeedError(f"{path}: not an orders page ({exc})") from exc
-    order_rows, line_rows, payment_rows = [], [], []
-    for order in orders:
-        ship_to = order.get("ship_to") or {}
-        order_rows.append({**order, **{f"ship_to_{k}": v for k, v in ship_to.items()}})
-        version = {"order_id": order.get("order_id"), "order_updated_at": order.get("updated_at")}
-        line_rows += [{**line, **version} for line in order.get("lines") or []]
-        payment_rows += [{**payment, **version} for payment in order.get("payments") or []]
-    return len(orders), {
-        "orders": _frame(order_rows, list(TABLES["orders"].columns)),
-        "order_lines": _frame(line_rows, list(TABLES["order_lines"].columns)),
-        "payments": _frame(payment_rows, list(TABLES["payments"].columns)),
-    }
-
-
-def read_csv(path: Path) -> pl.DataFrame:
-    try:
-        return pl.read_csv(path, infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        raise FeedError(f"{path}: cannot read CSV ({exc})") from exc
-
-
-def read_jsonl(path: Path) -> pl.DataFrame:
-    rows = []
-    with path.open("rb") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise FeedError(f"{path}:{number}: not JSON ({exc})") from exc
-    columns = sorted({key for row in rows for key in row})
-    return _frame(rows, columns)
-
-
-def extract_file(table: str, path: Path) -> ExtractedFile:
-    feed, _, kind = FEED_FILES[table]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if kind == "order_pages":
-        rows_in, tables = read_order_page(path)
-    else:
-        frame = read_csv(path) if kind == "csv" else read_jsonl(path)
-        rows_in, tables = frame.height, {table: frame}
-    return ExtractedFile(feed=feed, path=path, sha256=digest, rows_in=rows_in, tables=tables)
-
-
-def feed_files(folder: Path, feed: str) -> list[tuple[str, Path]]:
-    """(raw table, file) pairs of one feed present under the source folder, in name order."""
-    found = []
-    for table, (table_feed, pattern, _) in FEED_FILES.items():
-        if table_feed == feed:
-            found += [(table, path) for path in sorted(folder.glob(pattern))]
-    return found
-
-
-# --- mapped sources (docs/sources.md) ---------------------------------------------------
 
 
 def _extracted(source: SourceMap, path: Path | str, sha256: str, batch: Batch, cursor=None) -> ExtractedFile:
@@ -201,6 +106,8 @@ def extract_mapped(
     mapping: Mapping, feed: str, *, landed: Callable[[str], bool], mark_of: Callable[[str], datetime | None]
 ) -> list[ExtractedFile]:
     """New input of one feed from every mapped source; files already landed are not read again."""
+    if not mapping.folder.is_dir():
+        raise FileNotFoundError(f"source folder {mapping.folder} does not exist (see docs/feeds.md for the layout)")
     extracted = []
     for source in mapping.sources_for(feed):
         if source.http is not None:
@@ -225,6 +132,14 @@ def extract_new_input(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: st
     )
 
 
+def extract_folder(folder: Path, feed: str) -> Iterator[ExtractedFile]:
+    """Every file of one feed in a canonical feed folder, read with the built-in mapping, one at a time."""
+    mapping = builtin_mapping(folder)
+    for source in mapping.sources_for(feed):
+        for path in mapping.files_of(source):
+            yield extract_mapped_file(mapping, source, path)
+
+
 def _io_error(task, task_run, state) -> bool:
     """Retry reads that failed on I/O; a malformed file fails at once."""
     try:
@@ -237,18 +152,10 @@ def _io_error(task, task_run, state) -> bool:
 
 
 @task(name="extract-feed", retries=2, retry_delay_seconds=5, retry_condition_fn=_io_error, cache_policy=NO_CACHE)
-def extract_feed(
-    folder: Path, feed: str, mapping: Mapping | None = None, con: duckdb.DuckDBPyConnection | None = None
-) -> list[ExtractedFile]:
-    """Read one feed's input: the source folder's files, or the new input of the mapped sources."""
+def extract_feed(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: str) -> list[ExtractedFile]:
+    """Read one feed's new input: files not landed before, API changes since the high-water mark."""
     logger = get_run_logger()
-    if mapping is not None:
-        extracted = extract_new_input(con, mapping, feed)
-    else:
-        files = feed_files(folder, feed)
-        if not files:
-            raise FileNotFoundError(f"no {feed} files under {folder} (see docs/feeds.md for the layout)")
-        extracted = [extract_file(table, path) for table, path in files]
+    extracted = extract_new_input(con, mapping, feed)
     logger.info("%s: %d files, %d rows", feed, len(extracted), sum(e.rows_in for e in extracted))
     for note in (note for file in extracted for note in file.schema_drift):
         logger.warning("schema drift: %s", note)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from conftest import AS_OF, insert_raw, rows
 
 from retaguarda.settings import load_settings
 from tasks.transform import build_models
+from warehouse.database import CORE_MODELS, SQL_DIR, STAGING_MODELS, WarehouseError, model_order
 
 ORDER = {
     "order_id": "O-1", "channel": "web", "customer_id": "C-1", "placed_at": "2026-11-26T12:00:00Z",
@@ -99,3 +103,52 @@ def test_order_fulfillment_compares_ordered_and_shipped_items(warehouse):
         ("O-1", 2, "2026-11-26 18:00:00+00", "A x2", "A x2", False),
         ("O-2", 1, "2026-11-26 15:00:00+00", "A x2", "B x2", True),
     ]
+
+
+def write_models(root, layer: str, **sql: str) -> None:
+    (root / layer).mkdir(parents=True, exist_ok=True)
+    for name, text in sql.items():
+        (root / layer / f"{name}.sql").write_text(text)
+
+
+def test_models_are_built_after_the_models_they_read(tmp_path):
+    write_models(
+        tmp_path, "core",
+        a="-- reads core.c only in this comment\ncreate or replace table core.a as select * from core.b",
+        b="create or replace table core.b as select * from staging.x join core.tracking_formats using (k)",
+        c="create or replace table core.c as select * from core.a, core.b",
+    )
+    assert model_order("core", tmp_path) == ("b", "a", "c")
+
+
+def test_a_cycle_or_a_read_of_a_later_layer_is_refused(tmp_path):
+    write_models(tmp_path, "core", a="select * from core.b", b="select * from core.a")
+    with pytest.raises(WarehouseError, match=r"cycle: \['a', 'b'\]"):
+        model_order("core", tmp_path)
+    write_models(tmp_path, "staging", x="select * from core.a")
+    with pytest.raises(WarehouseError, match="staging/x.sql reads core.a, built after staging"):
+        model_order("staging", tmp_path)
+
+
+def test_the_project_order_puts_every_model_after_what_it_reads():
+    for layer, order in (("staging", STAGING_MODELS), ("core", CORE_MODELS)):
+        assert sorted(order) == sorted(path.stem for path in (SQL_DIR / layer).glob("*.sql"))
+        for position, name in enumerate(order):
+            text = (SQL_DIR / layer / f"{name}.sql").read_text()
+            read = {other for other in order if other != name and re.search(rf"\b{layer}\.{other}\b", text)}
+            assert read <= set(order[:position]), f"{layer}.{name} built before {read - set(order[:position])}"
+
+
+def test_staging_keeps_the_last_landed_row_known_at_as_of(warehouse):
+    shipment = {"shipment_id": "S-1", "order_id": "O-1", "warehouse_id": "WH-SP", "carrier": "loggi",
+                "tracking_number": "LG0000000001", "shipped_at": "2026-11-26T15:00:00Z", "declared_weight_kg": "2.0"}
+    insert_raw(warehouse, "shipments", shipment, {**shipment, "declared_weight_kg": "2.5"},
+               {**shipment, "shipment_id": "S-2", "shipped_at": "2026-11-28T15:00:00Z"})  # after as_of
+    insert_raw(warehouse, "shipment_lines", {"shipment_id": "S-1", "sku": "A", "quantity": "1"},
+               {"shipment_id": "S-2", "sku": "A", "quantity": "1"})
+    seed_catalog(warehouse)
+    build_all(warehouse)
+    assert rows(warehouse, "select shipment_id, declared_weight_kg::varchar, _row_number from staging.shipments") == [
+        ("S-1", "2.500", 2),
+    ]
+    assert rows(warehouse, "select shipment_id, quantity from staging.shipment_lines") == [("S-1", 1)]

@@ -26,7 +26,7 @@ from report.formats import Formats
 from report.queries import ReportError
 from retaguarda.settings import load_settings
 from simulator import simulate
-from tasks.extract import FEEDS, extract_file, feed_files
+from tasks.extract import FEEDS, extract_folder
 from tasks.land import land_files
 from tasks.ledger import acknowledge
 from tasks.publish import publish
@@ -75,8 +75,7 @@ def build_world(folder: Path) -> dict:
     con = connect(folder / "warehouse.duckdb")
     migrate(con, FEED_END)
     for feed in FEEDS:
-        land_files(con, [extract_file(table, path) for table, path in feed_files(folder / "feed", feed)], "load",
-                   FEED_END)
+        land_files(con, list(extract_folder(folder / "feed", feed)), "load", FEED_END)
     _inject_markup(con)
     runs = {}
     for as_of in WINDOWS:

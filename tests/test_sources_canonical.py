@@ -1,23 +1,24 @@
-"""The canonical feed folder read through a mapping gives the same staging tables as the folder reader."""
+"""The built-in mapping reads the canonical feed folder of docs/feeds.md (source.kind demo and folder)."""
 
 from __future__ import annotations
 
-import shutil
+import csv
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import rows
+from conftest import AS_OF, rows
 
-from retaguarda.settings import load_settings
 from simulator import simulate
-from sources.mapping import load_mapping
-from tasks.extract import FEEDS, extract_file, extract_new_input, feed_files
-from tasks.land import land_file, land_files
-from tasks.transform import build_models
-from warehouse.database import STAGING_MODELS, connect, migrate
+from sources import feeds_doc
+from sources.canonical import ORDER_CHILDREN, TABLES
+from sources.mapping import builtin_mapping
+from tasks.extract import FEEDS, extract_folder, extract_new_input
+from tasks.land import land_files
+from warehouse.database import connect, migrate
 
-CANONICAL_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "canonical_feeds" / "mapping.yaml"
 END = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
@@ -25,44 +26,114 @@ END = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 def demo_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("feed")
     simulate(folder, start=END - timedelta(days=1), end=END, seed=5, orders_per_hour=6, anomaly_rate=0.05)
-    shutil.copy(CANONICAL_MAPPING, folder / "mapping.yaml")
     return folder
 
 
-def staging(con) -> dict[str, list[tuple]]:
-    """Every staging table's rows, without lineage columns."""
-    tables = {}
-    for model in STAGING_MODELS:
-        columns = [
-            name for (name,) in rows(
-                con, "select column_name from information_schema.columns "
-                "where table_schema = 'staging' and table_name = ? order by ordinal_position", model,
-            ) if not name.startswith("_")
-        ]
-        tables[model] = rows(con, f"select {', '.join(columns)} from staging.{model} order by all")
-    return tables
-
-
-def test_mapped_and_folder_readers_agree(demo_folder):
-    settings = load_settings(environ={})
-    by_folder = connect(":memory:")
-    migrate(by_folder, END)
-    for feed in FEEDS:
-        for table, path in feed_files(demo_folder, feed):
-            land_file(by_folder, extract_file(table, path), "run-1", END)
-    by_mapping = connect(":memory:")
-    migrate(by_mapping, END)
-    mapping = load_mapping(demo_folder / "mapping.yaml")
+@pytest.fixture(scope="module")
+def landed(demo_folder):
+    con = connect(":memory:")
+    migrate(con, END)
+    mapping = builtin_mapping(demo_folder)
     drift = []
     for feed in FEEDS:
-        extracted = extract_new_input(by_mapping, mapping, feed)
+        extracted = extract_new_input(con, mapping, feed)
         drift += [note for file in extracted for note in file.schema_drift]
-        land_files(by_mapping, extracted, "run-1", END, mapping.max_rejected_pct)
-    build_models(by_folder, settings, END)
-    build_models(by_mapping, settings, END)
+        land_files(con, extracted, "run-1", END, mapping.max_rejected_pct)
+    yield con, drift
+    con.close()
 
+
+def test_every_canonical_table_has_a_source_in_the_builtin_mapping(tmp_path):
+    mapping = builtin_mapping(tmp_path)
+    filled = {source.table for source in mapping.spec.sources}
+    filled |= {child for source in mapping.spec.sources for child in source.children()}
+    assert filled == set(TABLES)
+    assert {source.feed for source in mapping.spec.sources} == set(FEEDS)
+
+
+def test_every_canonical_column_is_filled_from_the_demo_folder(landed):
+    con, drift = landed
     assert drift == []
-    expected, actual = staging(by_folder), staging(by_mapping)
-    assert rows(by_mapping, "select count(*) from raw.quarantine") == [(0,)]
-    for model in STAGING_MODELS:
-        assert actual[model] == expected[model], model
+    empty = [
+        f"{table}.{column}" for table, model in TABLES.items() for column in model.columns
+        if rows(con, f"select count({column}) from raw.{table}") == [(0,)]
+    ]
+    assert empty == []
+
+
+def _file_rows(folder: Path) -> dict[str, int]:
+    """Rows per raw table, counted from the files themselves."""
+    counts = {table: 0 for table in TABLES}
+    for page in sorted((folder / "orders").glob("page-*.json")):
+        for order in json.loads(page.read_text())["orders"]:
+            counts["orders"] += 1
+            for table, field in ORDER_CHILDREN.items():
+                counts[table] += len(order.get(field) or [])
+    for path in (folder / "stock").glob("*.csv"):
+        with path.open(newline="") as file:
+            counts[path.stem] += sum(1 for _ in csv.DictReader(file))
+    for path in (folder / "carrier").glob("*.csv"):
+        with path.open(newline="") as file:
+            counts[path.stem] += sum(1 for _ in csv.DictReader(file))
+    counts["tracking_events"] = sum(
+        1 for line in (folder / "carrier" / "tracking_events.jsonl").read_text().splitlines() if line.strip()
+    )
+    return counts
+
+
+def test_the_demo_folder_lands_whole_with_nothing_quarantined(landed, demo_folder):
+    con, _ = landed
+    assert rows(con, "select count(*) from raw.quarantine") == [(0,)]
+    assert {table: rows(con, f"select count(*) from raw.{table}")[0][0] for table in TABLES} == _file_rows(demo_folder)
+    assert rows(con, "select count(*) from audit.batches where rows_in <> rows_loaded + rows_rejected") == [(0,)]
+
+
+def test_a_bad_value_in_the_canonical_folder_is_quarantined_with_file_and_row(warehouse, tmp_path):
+    (tmp_path / "stock").mkdir()
+    skus = tmp_path / "stock" / "skus.csv"
+    skus.write_text("sku,description,unit_weight_kg,reorder_point\nSKU-1,Caneca,0.350,4\nSKU-2,Prato,heavy,4\n")
+    extracted = list(extract_folder(tmp_path, "stock"))
+    assert land_files(warehouse, extracted, "run-1", AS_OF) == 1
+    assert rows(warehouse, "select sku, _source, _row_number from raw.skus") == [("SKU-1", "skus", 1)]
+    assert rows(warehouse, "select table_name, reason, _file, _row_number from raw.quarantine") == [
+        ("skus", "wrong_type", str(skus), 2),
+    ]
+
+
+def test_an_unreadable_orders_page_is_quarantined_instead_of_failing(warehouse, tmp_path):
+    (tmp_path / "orders").mkdir()
+    page = tmp_path / "orders" / "page-0001.json"
+    page.write_text('{"page": 1, "orders": [')
+    land_files(warehouse, list(extract_folder(tmp_path, "orders")), "run-1", AS_OF)
+    assert rows(warehouse, "select table_name, _file, _row_number from raw.quarantine") == [
+        ("orders", str(page), 0),
+    ]
+    assert rows(warehouse, "select rows_in, rows_loaded, rows_rejected from audit.batches") == [(1, 0, 1)]
+
+
+def test_a_missing_source_folder_fails_naming_it(warehouse, tmp_path):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nowhere")):
+        extract_new_input(warehouse, builtin_mapping(tmp_path / "nowhere"), "stock")
+
+
+def test_docs_feeds_md_is_generated_from_the_model():
+    text = feeds_doc.DOC.read_text()
+    assert feeds_doc.updated(text) == text, "docs/feeds.md is stale: run uv run python -m sources.feeds_doc"
+    for table, model in TABLES.items():
+        for values in model.allowed.values():
+            assert ", ".join(f"`{value}`" for value in values) in text, table
+
+
+def test_each_value_set_is_written_once_in_the_product():
+    """The enums live in sources/canonical.py; suites, SQL and docs refer to them or are generated."""
+    root = Path(__file__).resolve().parent.parent
+    value_sets = [values for model in TABLES.values() for values in model.allowed.values()]
+    # A value set written out: its values in a row, separated by commas, quoted or not.
+    written_out = [re.compile(r"[\"'`]?\s*,\s*[\"'`]?".join(map(re.escape, values))) for values in value_sets]
+    found = [
+        path.relative_to(root).as_posix()
+        for folder in ("sources", "expectations", "warehouse", "tasks", "retaguarda", "report", "flows")
+        for path in sorted((root / folder).rglob("*")) if path.suffix in (".py", ".sql", ".yaml")
+        for pattern in written_out if pattern.search(path.read_text())
+    ]
+    assert found == ["sources/canonical.py"] * len(value_sets)

@@ -13,8 +13,8 @@ from conftest import AS_OF, rows
 
 from sources.mapping import Mapping, load_mapping
 from sources.quarantine import RejectionThresholdExceeded
-from tasks.extract import FEEDS, ExtractedFile, extract_file, extract_new_input
-from tasks.land import land_file, land_files
+from tasks.extract import FEEDS, ExtractedFile, extract_new_input
+from tasks.land import land_files
 from warehouse.database import run_model
 
 ORDERS_CSV = """\
@@ -259,17 +259,4 @@ def test_the_rejection_threshold_fails_before_anything_lands(warehouse, tmp_path
     assert "pedidos.csv row 2: unknown_value: status: 'Perdido'" in message
     assert rows(warehouse, "select count(*) from audit.batches union all select count(*) from raw.quarantine") == [
         (0,), (0,),
-    ]
-
-
-def test_the_canonical_folder_lands_as_before(warehouse, tmp_path):
-    (tmp_path / "stock").mkdir()
-    (tmp_path / "stock" / "skus.csv").write_text("sku,description,unit_weight_kg,reorder_point\nSKU-1,Caneca,0.350,4\n")
-    extracted = extract_file("skus", tmp_path / "stock" / "skus.csv")
-    assert land_file(warehouse, extracted, "run-1", AS_OF) == 1
-    assert rows(warehouse, "select sku, unit_weight_kg, _source, _row_number from raw.skus") == [
-        ("SKU-1", "0.350", "stock", 1),
-    ]
-    assert rows(warehouse, "select source, rows_in, rows_loaded, rows_rejected from audit.batches") == [
-        ("stock", 1, 1, 0),
     ]

@@ -1,4 +1,4 @@
-"""The flow with source.kind mapped: new input lands, drift reaches the summary, the threshold stops the run."""
+"""The flow reads input through a mapping: new input lands, drift reaches the summary, the threshold stops the run."""
 
 from __future__ import annotations
 
@@ -26,15 +26,18 @@ def mapped_settings(folder: Path, mapping: Path) -> str:
     )
 
 
-def test_the_demo_folder_as_mapped_sources(tmp_path, prefect_server):
+def test_the_canonical_folder_through_the_builtin_mapping(tmp_path, prefect_server):
     feed = tmp_path / "feed"
     simulate(feed, start=WINDOW_START - timedelta(days=1), end=WINDOW_START + timedelta(hours=1), seed=3,
              orders_per_hour=6, anomaly_rate=0.05)
-    shutil.copy(EXAMPLES / "canonical_feeds" / "mapping.yaml", feed / "mapping.yaml")
     skus = feed / "stock" / "skus.csv"
     lines = skus.read_text().splitlines()
     skus.write_text("\n".join([lines[0] + ",ean"] + [line + ",789" for line in lines[1:]]) + "\n")
-    settings = mapped_settings(tmp_path, feed / "mapping.yaml")
+    settings = write_settings(
+        tmp_path / "settings.yaml",
+        warehouse={"path": tmp_path / "warehouse.duckdb"},
+        source={"kind": "folder", "folder": feed},
+    )
 
     summary = hourly_reconciliation(window_start=WINDOW_START, settings_file=settings)
     assert summary.schema_drift == ["skus: skus.csv: new column 'ean'"]

@@ -1,4 +1,8 @@
-"""The DuckDB warehouse: connect, migrate, run the SQL models."""
+"""The DuckDB warehouse: connect, migrate, run the SQL models.
+
+The raw tables and the typed, deduplicated rows staging starts from are derived from the
+canonical model (sources/canonical.py); the model build order from the models' own SQL.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,26 @@ from typing import Any
 
 import duckdb
 
+from sources.canonical import INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, WEIGHT, Table
+
 SQL_DIR = Path(__file__).resolve().parent
 MIGRATIONS = sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
 SCHEMA_VERSION = len(MIGRATIONS)
-
-# Models in dependency order; each file states its grain at the top.
-STAGING_MODELS = (
-    "orders", "order_lines", "payments", "skus", "allocations", "stock_snapshots",
-    "stock_movements", "shipments", "shipment_lines", "tracking_events", "carrier_invoices",
-)
-CORE_MODELS = (
-    "order_capture", "order_fulfillment", "order_payments", "stock_positions",
-    "shipment_tracking", "order_delivery", "carrier_billing",
-)
 MACROS = SQL_DIR / "macros.sql"
+LATEST_MACRO = SQL_DIR / "latest_macro.sql"  # the staging skeleton, filled from the canonical model
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_REFERENCE = re.compile(r"\b(staging|core)\.([a-z_][a-z0-9_]*)\b")
+_COMMENT = re.compile(r"--[^\n]*")
+LAYERS = ("staging", "core")  # built in this order; a model reads only its own layer and those before
+
+# Lineage every raw row carries (tasks/land.py), after the canonical columns.
+LINEAGE_DDL = (
+    "_source varchar not null", "_batch_id varchar not null", "_file varchar not null",
+    "_row_number bigint not null", "_loaded_at timestamptz not null",
+)
+# Canonical type -> what staging casts the raw text to (text stays as is).
+_SQL_TYPES = {TEXT: None, TIMESTAMP: "timestamptz", INTEGER: "integer", MONEY: MONEY, WEIGHT: WEIGHT}
 
 
 class WarehouseError(RuntimeError):
@@ -50,6 +58,75 @@ def identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise ValueError(f"not an allowed SQL identifier: {name!r}")
     return name
+
+
+# --- model order ------------------------------------------------------------------------
+
+
+def model_references(sql: str) -> set[tuple[str, str]]:
+    """The (layer, name) pairs a model's SQL refers to, comments left out."""
+    return set(_REFERENCE.findall(_COMMENT.sub("", sql)))
+
+
+def model_order(layer: str, root: Path = SQL_DIR) -> tuple[str, ...]:
+    """The models of one layer, each after the models of that layer it reads (ties by name)."""
+    names = sorted(path.stem for path in (root / identifier(layer)).glob("*.sql"))
+    needs: dict[str, set[str]] = {}
+    for name in names:
+        references = model_references((root / layer / f"{name}.sql").read_text())
+        later = {f"{other}.{model}" for other, model in references if LAYERS.index(other) > LAYERS.index(layer)}
+        if later:
+            raise WarehouseError(f"{layer}/{name}.sql reads {', '.join(sorted(later))}, built after {layer}")
+        needs[name] = {model for other, model in references if other == layer and model in names} - {name}
+    order: list[str] = []
+    while len(order) < len(names):
+        ready = [name for name in names if name not in order and needs[name] <= set(order)]
+        if not ready:
+            raise WarehouseError(f"{layer} models read each other in a cycle: {sorted(set(names) - set(order))}")
+        order.append(ready[0])
+    return tuple(order)
+
+
+STAGING_MODELS = model_order("staging")
+CORE_MODELS = model_order("core")
+
+
+# --- SQL derived from the canonical model -----------------------------------------------
+
+
+def raw_table_ddl(table: str) -> str:
+    columns = [f"{identifier(column)} varchar" for column in TABLES[table].columns]
+    return f"create table if not exists raw.{identifier(table)} ({', '.join([*columns, *LINEAGE_DDL])})"
+
+
+def sync_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw tables of the canonical model, and add the columns the model gained since."""
+    for table, model in TABLES.items():
+        con.execute(raw_table_ddl(table))
+        present = {name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()}
+        for column in (c for c in model.columns if c not in present):
+            con.execute(f"alter table raw.{identifier(table)} add column {identifier(column)} varchar")
+
+
+def _typed(column: str, kind: str) -> str:
+    sql_type = _SQL_TYPES[kind]
+    return identifier(column) if sql_type is None else f"cast({identifier(column)} as {sql_type}) as {column}"
+
+
+def latest_macro_sql(table: str) -> str:
+    """`latest_<table>()`: raw rows typed, known at as_of, one per entity (the latest version)."""
+    model: Table = TABLES[table]
+    known_at = [f"cast({identifier(column)} as timestamptz) <= getvariable('as_of')" for column in model.known_at]
+    return LATEST_MACRO.read_text().format(
+        table=identifier(table),
+        casts=", ".join(_typed(column, kind) for column, kind in model.columns.items()),
+        known_at=" and ".join(known_at) or "true",
+        entity=", ".join(identifier(column) for column in model.entity_columns),
+        version="".join(f"{identifier(column)} desc, " for column in model.version),
+    )
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
@@ -93,11 +170,25 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
         except Exception:
             con.execute("rollback")
             raise
+    # Since version 4 the raw tables follow the canonical model: a column the model gained
+    # is added here, with no migration file to write.
+    con.execute("begin transaction")
+    try:
+        sync_raw_tables(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     return SCHEMA_VERSION
 
 
 def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> int:
-    """Build one model from warehouse/<layer>/<name>.sql; returns its row count."""
+    """Build one model from warehouse/<layer>/<name>.sql; returns its row count.
+
+    A staging model of a canonical table reads `latest_<name>()`, defined here first.
+    """
     path = SQL_DIR / identifier(layer) / f"{identifier(name)}.sql"
+    if layer == "staging" and name in TABLES:
+        con.execute(latest_macro_sql(name))
     con.execute(path.read_text())
     return con.execute(f"select count(*) from {layer}.{name}").fetchone()[0]
