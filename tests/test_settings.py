@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retaguarda.settings import DEFAULTS_FILE, ROOT, Settings, SettingsError, load_settings
+from retaguarda.settings import DEFAULTS_FILE, ROOT, Settings, SettingsError, _path_keys, load_settings
 
 
 def write(path: Path, data: dict) -> Path:
@@ -112,3 +112,13 @@ def test_unreadable_files_fail_clearly(tmp_path):
     listed = tmp_path / "list.yaml"
     listed.write_text("- a\n- b\n")
     assert error_of(listed, environ={}) == f"{listed}: expected a mapping of sections at the top level"
+
+
+def test_test_settings_keep_every_path_in_the_temporary_folder(tmp_path):
+    from conftest import write_settings
+
+    settings = load_settings(write_settings(tmp_path / "s.yaml", demo={"days": 1}), environ={})
+    paths = [getattr(getattr(settings, section), key) for section, keys in _path_keys(Settings).items()
+             for key in keys]
+    assert len(paths) == 5
+    assert [p for p in paths if p is not None and not p.is_relative_to(tmp_path)] == []
