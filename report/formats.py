@@ -1,14 +1,31 @@
-"""Numbers, money, percentages and times written the way each language reads them."""
+"""Numbers, money, percentages and times written the way each language reads them (Babel, CLDR data)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from report.i18n import LANGUAGES, MONTHS
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_symbol,
+)
 
-CURRENCY_SYMBOLS = {"BRL": "R$", "USD": "US$", "EUR": "€", "GBP": "£"}
+from report.i18n import LANGUAGES
+
+# en_001 is English as read outside the US: the dollar is US$, so it is not taken for R$'s cousin.
+LOCALES = {"en": Locale.parse("en_001"), "pt-BR": Locale.parse("pt_BR")}
+# Fixed, sortable date-times for the report; Babel fills them in with the locale's digits.
+DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "pt-BR": "dd/MM/yyyy HH:mm"}
+DAY_PATTERNS = {"en": "MMM d", "pt-BR": "dd/MM"}  # chart axes: en 'Nov 28', pt-BR '28/11'
+MINUS = "\u2212"
+NBSP = "\u00a0"
 
 
 class Formats:
@@ -18,6 +35,7 @@ class Formats:
         if language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
         self.language = language
+        self.locale = LOCALES[language]
         self.zone = ZoneInfo(timezone)
         self.timezone = timezone
         self.currency = currency
@@ -25,34 +43,40 @@ class Formats:
     def number(self, value: float | Decimal | int | None, decimals: int = 0) -> str:
         if value is None:
             return ""
-        text = f"{value:,.{decimals}f}"
-        if text.startswith("-") and text.strip("-0.,") == "":
-            text = text[1:]  # -0.00 reads as a loss that is not there
-        if self.language == "pt-BR":
-            text = text.translate(str.maketrans(",.", ".,"))
-        return text
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(_rounded(value, decimals), format=pattern, locale=self.locale)
 
     def money(self, value: float | Decimal | None) -> str:
         if value is None:
             return ""
-        amount = self.number(abs(value), 2)
-        sign = "-" if value < 0 and amount.strip("0.,") else ""
-        symbol = CURRENCY_SYMBOLS.get(self.currency)
-        if self.language == "pt-BR":
-            return f"{sign}{symbol or self.currency} {amount}"
-        return f"{sign}{symbol}{amount}" if symbol else f"{sign}{self.currency} {amount}"
+        text = format_currency(_rounded(value, 2), self.currency, locale=self.locale)
+        return self._space_after_code(text)
+
+    def compact_money(self, value: float | Decimal | None, decimals: int = 2) -> str:
+        """Large sums for a headline: en R$6.97M, pt-BR R$ 6,97 mi."""
+        if value is None:
+            return ""
+        text = format_compact_currency(value, self.currency, locale=self.locale, fraction_digits=decimals)
+        return self._space_after_code(text)
+
+    def compact_number(self, value: float | int | None, decimals: int = 1) -> str:
+        """Large counts: en 12.3K, pt-BR 12,3 mil."""
+        if value is None:
+            return ""
+        return format_compact_decimal(value, locale=self.locale, fraction_digits=decimals)
 
     def percent(self, ratio: float | None, decimals: int = 1) -> str:
         if ratio is None:
             return ""
-        return f"{self.number(ratio * 100, decimals)}%"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+        return format_percent(_rounded(ratio, decimals + 2), format=pattern, locale=self.locale)
 
     def signed(self, value: int) -> str:
-        """A change: +12, −3, 0."""
+        """A change: +12, −3, 0 (a true minus sign, as wide as the plus)."""
         if value > 0:
             return f"+{self.number(value)}"
         if value < 0:
-            return f"\u2212{self.number(-value)}"
+            return f"{MINUS}{self.number(-value)}"
         return "0"
 
     def local(self, value: datetime) -> datetime:
@@ -61,17 +85,25 @@ class Formats:
     def datetime(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        local = self.local(value)
-        if self.language == "pt-BR":
-            return local.strftime("%d/%m/%Y %H:%M")
-        return local.strftime("%Y-%m-%d %H:%M")
+        return format_datetime(self.local(value), DATETIME_PATTERNS[self.language], locale=self.locale)
 
     def time(self, value: datetime) -> str:
-        return self.local(value).strftime("%H:%M")
+        return format_datetime(self.local(value), "HH:mm", locale=self.locale)
 
     def day(self, value: datetime) -> str:
         """Short day for chart axes: en 'Nov 28', pt-BR '28/11'."""
-        local = self.local(value)
-        if self.language == "pt-BR":
-            return local.strftime("%d/%m")
-        return f"{MONTHS['en'][local.month - 1]} {local.day}"
+        return format_datetime(self.local(value), DAY_PATTERNS[self.language], locale=self.locale)
+
+    def _space_after_code(self, text: str) -> str:
+        # Babel skips CLDR's currency spacing: a code with no symbol (ARS) would touch the digits
+        symbol = get_currency_symbol(self.currency, locale=self.locale)
+        if symbol[-1:].isalpha() and f"{symbol}{NBSP}" not in text and f"{symbol} " not in text:
+            return text.replace(symbol, f"{symbol}{NBSP}", 1)
+        return text
+
+
+def _rounded(value: float | Decimal | int, decimals: int) -> Decimal:
+    """Rounded as shown, so -0.001 reads 0.00 and not a loss that is not there."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    shown = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    return shown if shown else abs(shown)

@@ -1,8 +1,13 @@
-"""Business calendar: working days, business hours and Brazilian national holidays.
+"""Business calendar: working days, business hours and Brazilian holidays.
 
 Business time has one source: `working_days` yields the rows of the SQL calendar table,
 and the other methods answer the same questions in Python, so an SLA measured in SQL
 and one measured here agree to the second.
+
+Holidays come from the `holidays` package: Brazil's national public holidays, the state's
+when a subdivision is named, and the optional days businesses close on (Carnival Monday
+and Tuesday, Corpus Christi). Other optional days (Ash Wednesday, Christmas Eve...) are
+working days; list them in `extra_holidays` where they are not.
 """
 
 from __future__ import annotations
@@ -12,35 +17,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays as holiday_data
+
 HOLIDAY_SETS = ("BR", "none")
+SUBDIVISIONS: tuple[str, ...] = tuple(holiday_data.country_holidays("BR").subdivisions)
+# Optional days ("ponto facultativo") that shops and warehouses close on, by English name.
+CLOSED_OPTIONAL_DAYS = frozenset({"Carnival", "Corpus Christi"})
 
 
-def easter(year: int) -> date:
-    """Easter Sunday (anonymous Gregorian algorithm)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday_shift) // 451
-    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-@lru_cache(maxsize=256)
-def _brazil_holidays(year: int) -> frozenset[date]:
-    fixed = [(1, 1), (4, 21), (5, 1), (9, 7), (10, 12), (11, 2), (11, 15), (11, 20), (12, 25)]
-    sunday = easter(year)
-    movable = [sunday + timedelta(days=n) for n in (-48, -47, -2, 60)]
-    return frozenset([date(year, m, d) for m, d in fixed] + movable)
-
-
-def brazil_holidays(year: int) -> set[date]:
-    """National holidays: fixed dates, Carnival Monday and Tuesday, Good Friday, Corpus Christi."""
-    return set(_brazil_holidays(year))
+@lru_cache(maxsize=1024)
+def brazil_holidays(year: int, subdivision: str | None = None) -> frozenset[date]:
+    """Brazilian holidays of `year`: national (and the subdivision's) public days plus Carnival and Corpus Christi."""
+    public = holiday_data.country_holidays("BR", subdiv=subdivision, years=year, language="en_US")
+    optional = holiday_data.country_holidays(
+        "BR", subdiv=subdivision, years=year, language="en_US", categories=("optional",)
+    )
+    closed = {day for day, name in optional.items() if set(name.split("; ")) & CLOSED_OPTIONAL_DAYS}
+    return frozenset(public) | frozenset(closed)
 
 
 @dataclass(frozen=True)
@@ -49,10 +42,17 @@ class BusinessCalendar:
     open_hour: int = 9
     close_hour: int = 18
     holidays: str = "BR"
+    subdivision: str | None = None  # a Brazilian state (e.g. "SP"): its holidays too
+    extra_holidays: tuple[date, ...] = ()  # closed days no holiday list knows (company, city)
 
     def __post_init__(self) -> None:
         if self.holidays not in HOLIDAY_SETS:
             raise ValueError(f"holidays must be one of {HOLIDAY_SETS}, got {self.holidays!r}")
+        if self.subdivision is not None and self.subdivision not in SUBDIVISIONS:
+            raise ValueError(f"subdivision must be one of {SUBDIVISIONS}, got {self.subdivision!r}")
+        if self.subdivision is not None and self.holidays == "none":
+            raise ValueError("a subdivision needs holidays 'BR'")
+        object.__setattr__(self, "extra_holidays", tuple(sorted(set(self.extra_holidays))))
         if not 0 <= self.open_hour < self.close_hour <= 24:
             raise ValueError(
                 f"need 0 <= open_hour < close_hour <= 24, got {self.open_hour}..{self.close_hour}"
@@ -64,7 +64,9 @@ class BusinessCalendar:
         return ZoneInfo(self.timezone)
 
     def is_holiday(self, d: date) -> bool:
-        return self.holidays == "BR" and d in _brazil_holidays(d.year)
+        if d in self.extra_holidays:
+            return True
+        return self.holidays == "BR" and d in brazil_holidays(d.year, self.subdivision)
 
     def is_working_day(self, d: date) -> bool:
         return d.weekday() < 5 and not self.is_holiday(d)
@@ -115,8 +117,11 @@ class BusinessCalendar:
         t = t.astimezone(UTC)  # wall-clock arithmetic in a DST zone would drift
         remaining = timedelta(hours=hours)
         d = t.astimezone(self.zone).date()
-        for _ in range(366 * 20):  # a calendar with no working day must not loop forever
+        closed_run = 0  # any span is fine, but a year without a working day means no answer
+        while closed_run <= 366:
+            closed_run += 1
             if self.is_working_day(d):
+                closed_run = 0
                 opens, closes = self.opening(d)
                 begin = max(t, opens)
                 if begin < closes:
@@ -124,7 +129,7 @@ class BusinessCalendar:
                         return (begin + remaining).astimezone(UTC)
                     remaining -= closes - begin
             d += timedelta(days=1)
-        raise ValueError("no working day within 20 years")
+        raise ValueError(f"no working day in the year after {d - timedelta(days=closed_run)}")
 
 
 def _local_hour(midnight: datetime, hour: int) -> datetime:

@@ -1,22 +1,38 @@
-"""Validated settings: config/defaults.yaml, then a settings file, then the environment."""
+"""Validated settings: config/defaults.yaml, then a settings file, then the environment.
+
+pydantic-settings merges the three sources. Relative paths are made absolute where they
+are read: against the settings file's folder, against the repository root for the
+defaults (so `data/...` stays under the repository, as it always was), and against the
+current directory for the environment.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
-from retaguarda.calendar import BusinessCalendar
+from retaguarda.calendar import SUBDIVISIONS, BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
 ENV_PREFIX = "RETAGUARDA__"
+SETTINGS_FILE_VARIABLE = "RETAGUARDA_SETTINGS"
 
 
 class SettingsError(ValueError):
@@ -28,19 +44,36 @@ class _Strict(BaseModel):
 
 
 class WarehouseSettings(_Strict):
-    path: Path
-    lock_wait_seconds: float = Field(ge=0)
+    path: Path = Field(description="the DuckDB file")
+    lock_wait_seconds: float = Field(
+        ge=0,
+        description="a run that finds another writing the warehouse waits this long, "
+        "then exits with code 3 and a message naming the holder",
+    )
 
 
 class RetentionSettings(_Strict):
-    raw_days: int = Field(gt=0)
-    history_days: int = Field(gt=0)
+    raw_days: int = Field(
+        gt=0,
+        description="raw rows older than this that no staging table uses (superseded versions) "
+        "are deleted after each published run",
+    )
+    history_days: int = Field(
+        gt=0,
+        description="run audit, ledger events, history snapshots, actions, and exceptions resolved "
+        "before this are deleted; active exceptions never",
+    )
 
 
 class SourceSettings(_Strict):
-    kind: Literal["demo", "folder", "mapped"]
-    folder: Path
-    mapping: Path | None = None  # with kind "mapped": the sources and mappings file
+    kind: Literal["demo", "folder", "mapped"] = Field(
+        description="`demo`: generate the built-in back office into `source.folder` first; "
+        "`folder`: read the files already there; `mapped`: read the sources described by `source.mapping`"
+    )
+    folder: Path = Field(description="the feed files, laid out as in [feeds.md](feeds.md)")
+    mapping: Path | None = Field(
+        default=None, description="with `mapped`: the mapping file ([sources.md](sources.md))"
+    )
 
     @model_validator(mode="after")
     def _mapping_when_mapped(self) -> SourceSettings:
@@ -50,17 +83,31 @@ class SourceSettings(_Strict):
 
 
 class DemoSettings(_Strict):
-    seed: int
-    days: int = Field(gt=0)
-    orders_per_hour: float = Field(gt=0)
-    anomaly_rate: float = Field(ge=0, le=1)
+    seed: int = Field(description="simulator seed (same seed and window, same bytes)")
+    days: int = Field(
+        gt=0,
+        description="days before the window end the demo covers (the simulator adds 14 days of older history)",
+    )
+    orders_per_hour: float = Field(gt=0, description="mean order rate")
+    anomaly_rate: float = Field(ge=0, le=1, description="share of eligible entities given each anomaly")
 
 
 class CalendarSettings(_Strict):
-    timezone: str
-    open_hour: int = Field(ge=0, le=23)
-    close_hour: int = Field(ge=1, le=24)
-    holidays: Literal["BR", "none"]
+    timezone: str = Field(description="zone of the business calendar and of the default window")
+    open_hour: int = Field(ge=0, le=23, description="opening hour, local time, Monday to Friday")
+    close_hour: int = Field(ge=1, le=24, description="closing hour, local time, Monday to Friday")
+    holidays: Literal["BR", "none"] = Field(
+        description="`BR`: Brazilian national holidays (from the `holidays` package) plus Carnival Monday "
+        "and Tuesday and Corpus Christi; `none`: no holidays"
+    )
+    subdivision: str | None = Field(
+        default=None,
+        description="a Brazilian state (`SP`, `RJ`, ...): its holidays are closed days too; `null`: national only",
+    )
+    extra_holidays: list[date] = Field(
+        default_factory=list,
+        description="more closed days, e.g. a city's holidays or a company day off: `[2026-01-25]`",
+    )
 
     @model_validator(mode="after")
     def _opens_before_closing(self) -> CalendarSettings:
@@ -70,7 +117,12 @@ class CalendarSettings(_Strict):
 
     def business_calendar(self) -> BusinessCalendar:
         return BusinessCalendar(
-            timezone=self.timezone, open_hour=self.open_hour, close_hour=self.close_hour, holidays=self.holidays
+            timezone=self.timezone,
+            open_hour=self.open_hour,
+            close_hour=self.close_hour,
+            holidays=self.holidays,
+            subdivision=self.subdivision,
+            extra_holidays=tuple(self.extra_holidays),
         )
 
     @field_validator("timezone")
@@ -82,19 +134,28 @@ class CalendarSettings(_Strict):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None) -> str | None:
+        if value is not None and value not in SUBDIVISIONS:
+            raise ValueError(f"unknown subdivision {value!r}; one of {', '.join(SUBDIVISIONS)}")
+        return value
+
 
 class Thresholds(_Strict):
-    accepted_currencies: list[str]
-    clock_skew_minutes: float = Field(ge=0)
-    money_tolerance: float = Field(ge=0)
-    payment_sla_hours: float = Field(gt=0)
-    refund_grace_hours: float = Field(ge=0)
-    allocation_sla_business_hours: float = Field(gt=0)
-    first_scan_sla_business_hours: float = Field(gt=0)
-    stalled_business_days: int = Field(gt=0)
-    close_grace_hours: float = Field(ge=0)
-    restock_sla_business_hours: float = Field(gt=0)
-    weight_tolerance_pct: float = Field(ge=0)
+    accepted_currencies: list[str] = Field(description="`order_fields_valid`")
+    clock_skew_minutes: float = Field(
+        ge=0, description="how far in the future `placed_at` may be (`order_fields_valid`)"
+    )
+    money_tolerance: float = Field(ge=0, description="amounts closer than this match")
+    payment_sla_hours: float = Field(gt=0, description="`awaiting_payment_too_long`, calendar hours")
+    refund_grace_hours: float = Field(ge=0, description="`cancelled_not_refunded`, calendar hours")
+    allocation_sla_business_hours: float = Field(gt=0, description="`not_allocated_in_sla`")
+    first_scan_sla_business_hours: float = Field(gt=0, description="`no_first_scan`, `unknown_tracking_number`")
+    stalled_business_days: int = Field(gt=0, description="`stalled_in_transit`")
+    close_grace_hours: float = Field(ge=0, description="`delivered_not_closed`, calendar hours")
+    restock_sla_business_hours: float = Field(gt=0, description="`return_not_restocked`")
+    weight_tolerance_pct: float = Field(ge=0, description="`billed_weight_mismatch`")
 
 
 def _valid_pattern(value: str) -> str:
@@ -109,19 +170,32 @@ Severity = Literal["low", "medium", "high", "critical"]
 
 
 class LedgerSettings(_Strict):
-    escalate_every_business_hours: float | None = Field(gt=0)
-    export_dir: Path
+    escalate_every_business_hours: float | None = Field(
+        gt=0,
+        description="an exception open this long goes up one severity level (low, medium, high, critical); "
+        "`null`: never",
+    )
+    export_dir: Path = Field(
+        description="the active ledger is written here after each run as `open_exceptions.parquet` and `.csv`"
+    )
 
 
 class ReportSettings(_Strict):
-    dir: Path
-    language: Literal["en", "pt-BR"]
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    dir: Path = Field(description="the HTML report of each run, and `latest.html` ([report](report.md))")
+    language: Literal["en", "pt-BR"] = Field(
+        description="`en` or `pt-BR`: words, numbers, dates and currency of the report"
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="currency the report shows money in")
 
 
 class AlertSettings(_Strict):
-    block: str | None
-    min_severity: Severity
+    block: str | None = Field(
+        description="Prefect notification block, `type/name` (e.g. `custom-webhook/ops`, `slack-webhook/ops`); "
+        "`null`: no alerts"
+    )
+    min_severity: Severity = Field(
+        description="alert on new, escalated and reopened exceptions at or above this severity"
+    )
 
     @field_validator("block")
     @classmethod
@@ -137,10 +211,19 @@ class CheckOverride(_Strict):
     escalate_every_business_hours: float | None = Field(default=None, gt=0)
 
 
-class Settings(_Strict):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_parse_none_str="null",
+        case_sensitive=False,
+    )
+
     warehouse: WarehouseSettings
     retention: RetentionSettings
-    carriers: dict[str, str]
+    carriers: dict[str, str] = Field(description="carrier -> regular expression its tracking numbers match")
     source: SourceSettings
     demo: DemoSettings
     calendar: CalendarSettings
@@ -148,12 +231,23 @@ class Settings(_Strict):
     ledger: LedgerSettings
     report: ReportSettings
     alerts: AlertSettings
-    checks: dict[str, CheckOverride]
+    checks: dict[str, CheckOverride] = Field(
+        description="per-check `severity` (`low`, `medium`, `high`, `critical`), `owner` and "
+        "`escalate_every_business_hours` overrides, e.g. `checks: {late_shipment: {owner: dc-sao-paulo}}`; "
+        "an unknown check id stops the run"
+    )
 
     @field_validator("carriers")
     @classmethod
     def _patterns(cls, value: dict[str, str]) -> dict[str, str]:
         return {carrier: _valid_pattern(pattern) for carrier, pattern in value.items()}
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], **_default_sources: PydanticBaseSettingsSource
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Settings() reads what load_settings() reads, never a .env file or secrets folder
+        return _sources(settings_cls, None, os.environ)
 
     def sql_variables(self, as_of: datetime) -> dict[str, Any]:
         """The values the SQL models and checks read with getvariable()."""
@@ -178,53 +272,98 @@ class Settings(_Strict):
         return self.ledger.escalate_every_business_hours
 
 
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def _path_keys(settings_cls: type[BaseModel]) -> dict[str, set[str]]:
+    """{section: {key}} for every setting that is a path."""
+    keys: dict[str, set[str]] = {}
+    for section, field in settings_cls.model_fields.items():
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            for key, sub in model.model_fields.items():
+                if sub.annotation in (Path, Path | None):
+                    keys.setdefault(section, set()).add(key)
+    return keys
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError as exc:
-        raise SettingsError(f"settings file not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SettingsError(f"{path}: expected a mapping of sections at the top level")
-    return data
-
-
-def _environment_overrides(environ: dict[str, str]) -> dict:
-    """RETAGUARDA__THRESHOLDS__PAYMENT_SLA_HOURS=72 -> {thresholds: {payment_sla_hours: 72}}."""
-    overrides: dict[str, Any] = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX):
+def _resolve_paths(settings_cls: type[BaseModel], data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The same values, with relative paths made absolute against `base`."""
+    resolved = dict(data)
+    for section, keys in _path_keys(settings_cls).items():
+        values = resolved.get(section)
+        if not isinstance(values, dict):
             continue
-        keys = name[len(ENV_PREFIX) :].lower().split("__")
-        node = overrides
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = yaml.safe_load(raw)
-    return overrides
+        values = dict(values)
+        for key in keys & values.keys():
+            if isinstance(values[key], str | Path) and str(values[key]):
+                values[key] = base / Path(values[key]).expanduser()
+        resolved[section] = values
+    return resolved
 
 
-def load_settings(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Settings:
+class _SettingsFile(YamlConfigSettingsSource):
+    """One YAML settings file; its relative paths are relative to `base`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path, base: Path) -> None:
+        if not path.is_file():
+            raise SettingsError(f"settings file not found: {path}")
+        self.base = base
+        self.settings_class = settings_cls  # the base class sets settings_cls only after reading
+        super().__init__(settings_cls, yaml_file=path)
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        try:
+            data = super()._read_file(file_path)
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{file_path}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise SettingsError(f"{file_path}: expected a mapping of sections at the top level")
+        return _resolve_paths(self.settings_class, data, self.base)
+
+
+class _Environment(EnvSettingsSource):
+    """RETAGUARDA__SECTION__KEY=value from the given mapping, the value read as YAML."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env_vars = parse_env_vars(environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+    def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
+        return yaml.safe_load(value)
+
+    def __call__(self) -> dict[str, Any]:
+        data = _resolve_paths(self.settings_cls, super().__call__(), Path.cwd())
+        # the base class skips variables that name no section; an unknown key must fail instead
+        prefix = self.env_prefix.lower()
+        for name, value in self.env_vars.items():
+            key = name[len(prefix) :]
+            if name.startswith(prefix) and key.split("__")[0] not in self.settings_cls.model_fields:
+                data[key] = value
+        return data
+
+
+def _sources(
+    settings_cls: type[BaseSettings], path: Path | str | None, environ: Mapping[str, str]
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """Highest priority first: the environment, the settings file, the defaults."""
+    path = path or environ.get(SETTINGS_FILE_VARIABLE)
+    files = [_SettingsFile(settings_cls, Path(path), Path(path).resolve().parent)] if path else []
+    return (_Environment(settings_cls, environ), *files, _SettingsFile(settings_cls, DEFAULTS_FILE, ROOT))
+
+
+def _env_name(loc: tuple) -> str:
+    return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+
+
+def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the settings file (`path` or RETAGUARDA_SETTINGS), then RETAGUARDA__ variables."""
     environ = dict(os.environ if environ is None else environ)
-    data = _read_yaml(DEFAULTS_FILE)
-    path = path or environ.get("RETAGUARDA_SETTINGS")
-    if path:
-        data = _merge(data, _read_yaml(Path(path)))
-    data = _merge(data, _environment_overrides(environ))
+    sources = _sources(Settings, path, environ)
+    upper_names = {name.upper() for name in environ}
     try:
-        return Settings.model_validate(data)
+        return Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from exc
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"])
+            origin = f" (from {_env_name(err['loc'])})" if _env_name(err["loc"]) in upper_names else ""
+            problems.append(f"{key}: {err['msg']}{origin}")
+        raise SettingsError(f"invalid settings: {'; '.join(problems)}") from exc

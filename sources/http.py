@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from sources.mapping import Auth, HttpSource
 from sources.readers import dig
@@ -73,39 +74,63 @@ def _describe(url: str, params: dict) -> str:
     return str(httpx.URL(url, params=params or None))
 
 
+class _Retryable(Exception):
+    """A failure worth another attempt; `wait` is the server's Retry-After, if it sent one."""
+
+    def __init__(self, problem: str, wait: float | None = None) -> None:
+        super().__init__(problem)
+        self.problem, self.wait = problem, wait
+
+
+def _get_once(client: httpx.Client, url: str, params: dict, config: HttpSource, where: str) -> tuple:
+    try:
+        # no params at all for a next-page link: httpx would replace the link's own query
+        response = client.get(url, params=params or None)
+    except httpx.TimeoutException as exc:
+        raise _Retryable(f"no answer within {config.timeout_seconds:g} s") from exc
+    except httpx.TransportError as exc:
+        raise _Retryable(f"connection failed ({type(exc).__name__})") from exc
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise _Retryable(f"HTTP {status}", retry_after_seconds(response))
+    if status >= 400:
+        hint = "; check the credentials" if status in (401, 403) else ""
+        raise HttpSourceError(f"{where}: HTTP {status} {response.reason_phrase}, not retried{hint}")
+    try:
+        return response, json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _Retryable("the body is not JSON (cut off?)") from exc
+
+
+def _retrying(config: HttpSource, where: str, sleep: Callable[[float], None]) -> Retrying:
+    """Exponential backoff, or the server's Retry-After when it gives one, never past max_backoff_seconds."""
+    backoff = wait_exponential(multiplier=config.backoff_seconds, exp_base=2, max=config.max_backoff_seconds)
+
+    def wait(state: RetryCallState) -> float:
+        asked = state.outcome.exception().wait
+        return backoff(state) if asked is None else min(asked, config.max_backoff_seconds)
+
+    def announce(state: RetryCallState) -> None:
+        problem = state.outcome.exception().problem
+        log.warning("%s: %s; attempt %d of %d, next in %.1f s",
+                    where, problem, state.attempt_number, config.max_attempts, state.upcoming_sleep)
+
+    def give_up(state: RetryCallState) -> None:
+        problem = state.outcome.exception().problem
+        raise HttpSourceError(f"{where}: gave up after {state.attempt_number} attempts; last: {problem}")
+
+    return Retrying(
+        retry=retry_if_exception_type(_Retryable), stop=stop_after_attempt(config.max_attempts), wait=wait,
+        sleep=sleep, before_sleep=announce, retry_error_callback=give_up,
+    )
+
+
 def get_json(
     client: httpx.Client, url: str, params: dict, config: HttpSource, sleep: Callable[[float], None] = time.sleep
 ) -> tuple[httpx.Response, object]:
     """GET and parse JSON, retrying time-outs, connection errors, 5xx, 429 and cut-off bodies."""
     where = _describe(url, params)
-    for attempt in range(1, config.max_attempts + 1):
-        wait = None
-        try:
-            # no params at all for a next-page link: httpx would replace the link's own query
-            response = client.get(url, params=params or None)
-        except httpx.TimeoutException:
-            problem = f"no answer within {config.timeout_seconds:g} s"
-        except httpx.TransportError as exc:
-            problem = f"connection failed ({type(exc).__name__})"
-        else:
-            status = response.status_code
-            if status == 429 or status >= 500:
-                problem, wait = f"HTTP {status}", retry_after_seconds(response)
-            elif status >= 400:
-                hint = "; check the credentials" if status in (401, 403) else ""
-                raise HttpSourceError(f"{where}: HTTP {status} {response.reason_phrase}, not retried{hint}")
-            else:
-                try:
-                    return response, json.loads(response.content)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    problem = "the body is not JSON (cut off?)"
-        if attempt == config.max_attempts:
-            raise HttpSourceError(f"{where}: gave up after {attempt} attempts; last: {problem}")
-        backoff = config.backoff_seconds * 2 ** (attempt - 1)
-        delay = min(backoff if wait is None else wait, config.max_backoff_seconds)
-        log.warning("%s: %s; attempt %d of %d, next in %.1f s", where, problem, attempt, config.max_attempts, delay)
-        sleep(delay)
-    raise AssertionError("unreachable")
+    return _retrying(config, where, sleep)(_get_once, client, url, params, config, where)
 
 
 def fetch_pages(

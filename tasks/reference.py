@@ -10,8 +10,8 @@ import polars as pl
 from retaguarda.calendar import BusinessCalendar
 from retaguarda.settings import Settings
 
-# Business time is defined this far around the window end: older or later timestamps
-# have no business-hours value and never trip an SLA check.
+# Business time is defined at least this far around the window end, and further where the
+# staged data reaches: a timestamp outside the calendar would have no business-hours value.
 CALENDAR_DAYS_BEFORE = 730
 CALENDAR_DAYS_AFTER = 60
 
@@ -30,13 +30,32 @@ def calendar_rows(calendar: BusinessCalendar, first: date, last: date) -> list[t
     return rows
 
 
+def staged_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """Earliest and latest timestamp in any staging table."""
+    columns = con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'staging' and data_type = 'TIMESTAMP WITH TIME ZONE'"
+    ).fetchall()
+    if not columns:
+        return None, None
+    # names come from the database's own catalog, quoted
+    quoted = [('"' + table.replace('"', '""') + '"', '"' + column.replace('"', '""') + '"')
+              for table, column in columns]
+    union = " union all ".join(f"select min({c}), max({c}) from staging.{t}" for t, c in quoted)
+    return con.execute(f"select min(low), max(high) from ({union}) as spans(low, high)").fetchone()
+
+
 def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> int:
     """Rebuild core.business_calendar and core.tracking_formats; returns calendar days."""
     calendar = settings.calendar.business_calendar()
     end = as_of.date()
-    rows = calendar_rows(
-        calendar, end - timedelta(days=CALENDAR_DAYS_BEFORE), end + timedelta(days=CALENDAR_DAYS_AFTER)
-    )
+    first, last = end - timedelta(days=CALENDAR_DAYS_BEFORE), end + timedelta(days=CALENDAR_DAYS_AFTER)
+    low, high = staged_span(con)
+    if low is not None:
+        first = min(first, low.astimezone(calendar.zone).date())
+    if high is not None:
+        last = max(last, high.astimezone(calendar.zone).date())
+    rows = calendar_rows(calendar, first, last)
     con.execute(
         "create or replace table core.business_calendar "
         "(day date primary key, open_at timestamptz, close_at timestamptz, hours_before double not null)"

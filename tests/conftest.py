@@ -49,10 +49,17 @@ def prefect_server():
         yield
 
 
+# Every path setting, relative to the settings file: a test's files stay in its temporary folder.
+TEMPORARY_PATHS = {"warehouse": {"path": "warehouse.duckdb"}, "source": {"folder": "feed"},
+                   "ledger": {"export_dir": "exports"}, "report": {"dir": "reports"}}
+
+
 def write_settings(path, **sections: dict) -> str:
-    """A settings file overriding the given sections of config/defaults.yaml."""
+    """A settings file overriding the given sections of config/defaults.yaml; paths default to beside it."""
     import yaml
 
+    sections = {name: {**TEMPORARY_PATHS.get(name, {}), **values}
+                for name, values in {**{name: {} for name in TEMPORARY_PATHS}, **sections}.items()}
     path.write_text(yaml.safe_dump({k: {kk: str(vv) if hasattr(vv, "parts") else vv for kk, vv in v.items()}
                                     for k, v in sections.items()}))
     return str(path)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from conftest import AS_OF
+import pytest
+from conftest import AS_OF, insert_raw
 
 from retaguarda.calendar import BusinessCalendar
 from retaguarda.settings import load_settings
 from tasks.reference import load_reference_tables
+from tasks.transform import build_models
 from warehouse.database import MACROS
 
 
@@ -30,3 +32,26 @@ def test_sql_business_hours_match_python_calendar(warehouse):
         sql = warehouse.execute("select business_hours_between(?::timestamptz, ?::timestamptz)", [a, b]).fetchone()[0]
         assert abs(sql - calendar.business_hours_between(a, b)) < 1e-6, (a, b)
     assert calendar.business_hours_between(*pairs[-1]) == 1.0
+
+
+def test_business_time_covers_the_staged_data_however_old(warehouse):
+    placed = AS_OF - timedelta(days=1500)  # years before the calendar's default reach
+    promised = AS_OF + timedelta(days=400)
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    insert_raw(warehouse, "orders", {
+        "order_id": "O-OLD", "channel": "web", "customer_id": "C-1", "placed_at": placed.strftime(stamp),
+        "status": "paid", "currency": "BRL", "shipping_amount": "0.00", "discount_amount": "0.00",
+        "total_amount": "10.00", "promised_ship_by": None, "promised_delivery_by": promised.strftime(stamp),
+        "ship_to_country": "BR", "ship_to_region": "SP", "ship_to_postcode": "01000-000",
+        "cancelled_at": None, "updated_at": placed.strftime(stamp),
+    })
+    settings = load_settings(environ={})
+    build_models(warehouse, settings, AS_OF)
+    sql_old, sql_ahead = warehouse.execute(
+        "select business_hours_between(placed_at, getvariable('as_of')), "
+        "business_hours_between(getvariable('as_of'), promised_delivery_by) from staging.orders"
+    ).fetchone()
+    calendar = settings.calendar.business_calendar()
+    assert sql_old == pytest.approx(calendar.business_hours_between(placed, AS_OF))
+    assert sql_ahead == pytest.approx(calendar.business_hours_between(AS_OF, promised))
+    assert sql_old > 9 * 200 * 4  # four years of working days, not null

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from retaguarda.calendar import BusinessCalendar, brazil_holidays, easter
+from retaguarda.calendar import BusinessCalendar, brazil_holidays
 
 SP = ZoneInfo("America/Sao_Paulo")
 CAL = BusinessCalendar()
@@ -13,20 +13,42 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SP)
 
 
-def test_easter_and_movable_holidays_2026():
-    assert easter(2026) == date(2026, 4, 5)
-    holidays = brazil_holidays(2026)
-    assert {date(2026, 2, 16), date(2026, 2, 17)} <= holidays  # Carnival
-    assert date(2026, 4, 3) in holidays  # Good Friday
-    assert date(2026, 6, 4) in holidays  # Corpus Christi
-    assert date(2026, 11, 20) in holidays
-    assert len(holidays) == 13
+def test_national_holidays_2026():
+    # the list published for 2026 (Lei 662/1949, 6.802/1980, 14.759/2023) plus the days businesses close
+    assert brazil_holidays(2026) == {
+        date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 4, 3), date(2026, 4, 21),
+        date(2026, 5, 1), date(2026, 6, 4), date(2026, 9, 7), date(2026, 10, 12), date(2026, 11, 2),
+        date(2026, 11, 15), date(2026, 11, 20), date(2026, 12, 25),
+    }
 
 
-def test_easter_known_years():
-    assert easter(2024) == date(2024, 3, 31)
-    assert easter(2025) == date(2025, 4, 20)
-    assert easter(2027) == date(2027, 3, 28)
+def test_movable_holidays_follow_easter():
+    # Good Friday, Carnival Tuesday and Corpus Christi from published Easter dates
+    for easter_sunday in (date(2024, 3, 31), date(2025, 4, 20), date(2027, 3, 28), date(2038, 4, 25)):
+        holidays = brazil_holidays(easter_sunday.year)
+        assert {easter_sunday - timedelta(days=2), easter_sunday - timedelta(days=47),
+                easter_sunday + timedelta(days=60)} <= holidays
+
+
+def test_state_holidays_when_a_subdivision_is_named():
+    revolution = date(2026, 7, 9)  # Sao Paulo's Constitutionalist Revolution, a Thursday
+    assert CAL.is_working_day(revolution)
+    assert not BusinessCalendar(subdivision="SP").is_working_day(revolution)
+    assert BusinessCalendar(subdivision="RJ").is_working_day(revolution)
+
+
+def test_extra_holidays_close_the_day():
+    anniversary = date(2026, 1, 26)  # a Monday
+    calendar = BusinessCalendar(extra_holidays=(anniversary,))
+    assert CAL.is_working_day(anniversary) and not calendar.is_working_day(anniversary)
+    assert not BusinessCalendar(holidays="none", extra_holidays=(anniversary,)).is_working_day(anniversary)
+
+
+def test_any_span_of_business_time():
+    start = local(2026, 3, 2, 9)
+    later = CAL.add_business_hours(start, 9 * 250 * 30)  # about thirty working years
+    assert later.year >= 2055
+    assert CAL.business_hours_between(start, later) == pytest.approx(9 * 250 * 30)
 
 
 def test_working_days():
@@ -86,3 +108,5 @@ def test_rejects_bad_input():
         BusinessCalendar(holidays="US")
     with pytest.raises(ValueError):
         BusinessCalendar(open_hour=18, close_hour=9)
+    with pytest.raises(ValueError):
+        BusinessCalendar(subdivision="XX")

@@ -1,4 +1,4 @@
-"""The exception report from a real simulated warehouse, opened in headless Chromium from disk.
+"""The exception report from a real simulated warehouse, opened from disk in headless Chromium (Playwright).
 
 The warehouse is built with the pipeline's own steps (land, build models, publish) over several
 windows, without Prefect, so the trend charts have history to draw. A feed order and SKU carry
@@ -8,7 +8,6 @@ markup, to prove data shows as text.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -17,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import insert_raw
-from headless_chromium import CHROMIUM, MISSING, Chromium
+from headless_chromium import CHROMIUM, MISSING, chromium, watched_page
 
 from expectations.catalog import configured_catalog
 from report.build import LATEST, build_report, report_name
@@ -34,8 +33,6 @@ from tasks.transform import build_models
 from tasks.validate import validate_suites_with_results
 from warehouse.database import connect, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "data" / "reports" / "screenshot.png"
 FEED_END = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 13:00 in Sao Paulo
 # Every 12 hours over the two days before, then hourly: enough history for both trend charts.
 WINDOWS = [FEED_END - timedelta(hours=h) for h in (48, 36, 24, 12, 3, 2, 1, 0)]
@@ -108,8 +105,8 @@ def test_chromium_is_installed():
 
 @pytest.fixture(scope="module")
 def browser():
-    with Chromium() as chromium:
-        yield chromium
+    with chromium() as launched:
+        yield launched
 
 
 def ledger_figures(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str, float]:
@@ -125,15 +122,13 @@ def ledger_figures(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str,
 
 def problems(page) -> list:
     """Console errors and warnings, uncaught exceptions, browser log errors and dialogs."""
-    return (
-        [e for e in page.of_kind("Runtime.consoleAPICalled") if e["type"] in ("error", "warning", "assert")]
-        + page.of_kind("Runtime.exceptionThrown", "Page.javascriptDialogOpening")
-        + [e for e in page.of_kind("Log.entryAdded") if e["entry"]["level"] in ("error", "warning")]
-    )
+    # Playwright reports the browser's own log entries (blocked loads, CSP) as console messages too
+    console = [f"{m.type}: {m.text}" for m in page.console if m.type in ("error", "warning", "assert")]
+    return console + page.errors + page.dialogs
 
 
 def requests(page) -> list[str]:
-    return [e["request"]["url"] for e in page.of_kind("Network.requestWillBeSent")]
+    return list(page.requests)
 
 
 def kpis(page) -> dict[str, dict[str, str]]:
@@ -159,7 +154,7 @@ def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world,
     latest = world["en"].parent / LATEST
     assert world["en"].name == report_name(FEED_END) == "report-20261124T1600Z.html"
     assert latest.read_text() == world["en"].read_text()
-    page = browser.new_page()
+    page = watched_page(browser)
     page.open(latest)
 
     assert problems(page) == []
@@ -176,16 +171,14 @@ def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world,
     assert re.fullmatch(r"\d{1,3}\.\d%", shown["on_time_shipment"]["text"])
     assert visible_rows(page) == expected["open"]
 
-    SCREENSHOT.unlink(missing_ok=True)
-    page.screenshot(SCREENSHOT)
-    print(f"\nscreenshot for review: {SCREENSHOT}")
-    assert SCREENSHOT.stat().st_size > 10_000
+    screenshot = page.screenshot(world["folder"] / "screenshot.png")
+    print(f"\nscreenshot for review: {screenshot}")
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
 
 
 def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(world, browser, tmp_path):
     con = world["con"]
-    browser.send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    page = browser.new_page()
+    page = watched_page(browser)
     page.open(world["en"])
     by_stage = dict(con.execute(
         "select stage, count(*) from exceptions.ledger where status <> 'resolved' group by stage"
@@ -211,11 +204,11 @@ def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(
     assert lines[0].startswith("exception_id,severity,stage,check_id")
     assert len(lines) == expected + 1
     assert all(f",{severity},{stage}," in line for line in lines[1:])
-    page.evaluate("document.querySelector('button[data-download=\"open\"]').click()")  # a real download
-    downloaded = tmp_path / "open-exceptions-20261124T1600Z.csv"
-    deadline = time.monotonic() + 10
-    while not downloaded.exists() and time.monotonic() < deadline:
-        browser.pump(0.1)
+    with page.page.expect_download(timeout=10_000) as download:  # a real download
+        page.evaluate("document.querySelector('button[data-download=\"open\"]').click()")
+    assert download.value.suggested_filename == "open-exceptions-20261124T1600Z.csv"
+    downloaded = tmp_path / download.value.suggested_filename
+    download.value.save_as(downloaded)
     assert downloaded.read_text(encoding="utf-8-sig").splitlines() == lines
 
     choose(page, "filter-stage", "")
@@ -237,7 +230,7 @@ def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
     assert unescape("&lt;img src=x onerror=alert(2)&gt;") == ORDER_MARKUP
     assert "&lt;img src=x onerror=alert(2)&gt;" in source
 
-    page = browser.new_page()
+    page = watched_page(browser)
     page.open(world["en"])
     text = page.evaluate("document.body.innerText")
     assert SKU_MARKUP in text and ORDER_MARKUP in text
@@ -246,13 +239,13 @@ def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
     assert all(kind == "application/json" and (name.startswith("data-") or name == "messages") and not src
                for kind, name, src in scripts[:-1])
     assert scripts[-1] == ["", "", ""]  # the page's own inline script, last
-    assert page.of_kind("Page.javascriptDialogOpening") == []
+    assert page.dialogs == []
     assert requests(page) == [world["en"].resolve().as_uri()]
     assert SKU_MARKUP in page.evaluate("window.retaguardaReport.csv('open')")
 
 
 def test_the_portuguese_report_speaks_portuguese_and_writes_brazilian_numbers(world, browser):
-    page = browser.new_page()
+    page = watched_page(browser)
     page.open(world["pt-BR"])
     assert problems(page) == []
     assert page.evaluate("document.documentElement.lang") == "pt-BR"
@@ -261,7 +254,7 @@ def test_the_portuguese_report_speaks_portuguese_and_writes_brazilian_numbers(wo
     expected = ledger_figures(world["con"], FEED_END)
     formats = Formats("pt-BR", "America/Sao_Paulo", "BRL")
     assert shown["money_at_risk"]["text"] == formats.money(expected["money_at_risk"])
-    assert re.fullmatch(r"R\$ \d{1,3}(\.\d{3})*,\d{2}", shown["money_at_risk"]["text"])
+    assert re.fullmatch(r"R\$\u00a0\d{1,3}(\.\d{3})*,\d{2}", shown["money_at_risk"]["text"])
     assert re.fullmatch(r"\d{1,3},\d%", shown["on_time_shipment"]["text"])
     body = page.evaluate("document.body.innerText")
     assert "Posição em 24/11/2026 13:00" in body  # 16:00 UTC in Sao Paulo

@@ -22,8 +22,8 @@ ZONE = "America/Sao_Paulo"
 @pytest.mark.parametrize(("language", "expected"), [
     ("en", ["1,234,567", "1,234.50", "R$1,234.56", "-R$5.00", "R$0.00", "93.5%", "2026-11-28 14:00", "Nov 28",
             "+12", "\u22123"]),
-    ("pt-BR", ["1.234.567", "1.234,50", "R$ 1.234,56", "-R$ 5,00", "R$ 0,00", "93,5%", "28/11/2026 14:00", "28/11",
-               "+12", "\u22123"]),
+    ("pt-BR", ["1.234.567", "1.234,50", "R$\u00a01.234,56", "-R$\u00a05,00", "R$\u00a00,00", "93,5%",
+               "28/11/2026 14:00", "28/11", "+12", "\u22123"]),
 ])
 def test_numbers_money_and_times_are_written_for_the_language(language, expected):
     f = Formats(language, ZONE, "BRL")
@@ -35,9 +35,19 @@ def test_numbers_money_and_times_are_written_for_the_language(language, expected
 
 def test_other_currencies_use_their_symbol_or_code():
     assert Formats("en", ZONE, "USD").money(1234.5) == "US$1,234.50"
-    assert Formats("pt-BR", ZONE, "EUR").money(1234.5) == "€ 1.234,50"
-    assert Formats("en", ZONE, "ARS").money(1234.5) == "ARS 1,234.50"
-    assert Formats("pt-BR", ZONE, "ARS").money(1234.5) == "ARS 1.234,50"
+    assert Formats("pt-BR", ZONE, "EUR").money(1234.5) == "€\u00a01.234,50"
+    assert Formats("en", ZONE, "ARS").money(1234.5) == "ARS\u00a01,234.50"
+    assert Formats("pt-BR", ZONE, "ARS").money(1234.5) == "ARS\u00a01.234,50"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["R$6.97M", "-R$1.2K", "12.3K", "950"]),
+    ("pt-BR", ["R$\u00a06,97\u00a0mi", "-R$\u00a01,2\u00a0mil", "12,3\u00a0mil", "950"]),
+])
+def test_compact_money_and_counts(language, expected):
+    f = Formats(language, ZONE, "BRL")
+    shown = [f.compact_money(6_970_000), f.compact_money(-1_200, 1), f.compact_number(12_345), f.compact_number(950)]
+    assert shown == expected
 
 
 def test_times_follow_the_configured_zone():
@@ -96,7 +106,7 @@ def test_the_page_switches_its_words_and_formats_with_the_language():
         assert words in english and words not in portuguese
     for words in ("Relatório de exceções", "Exceções abertas", "Envio atrasado", "Separação e embalagem", "Baixar CSV"):
         assert words in portuguese and words not in english
-    assert "R$1,234.56" in english and "R$ 1.234,56" in portuguese
+    assert "R$1,234.56" in english and "R$\u00a01.234,56" in portuguese
     assert "2026-11-28 14:00" in english and "28/11/2026 14:00" in portuguese
     assert "87.5%" in english and "87,5%" in portuguese  # 7 of 8 shipped on time
     assert "2026-11-27 09:00" in english and "29.50" in english  # evidence, in local time and as written
