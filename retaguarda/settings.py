@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from expectations.catalog import SEVERITIES
 from retaguarda.calendar import BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +106,7 @@ def _valid_pattern(value: str) -> str:
     return value
 
 
-Severity = Literal["low", "medium", "high", "critical"]
+Severity = Literal[SEVERITIES]  # the catalog's list, lowest first
 
 
 class LedgerSettings(_Strict):

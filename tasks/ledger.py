@@ -12,7 +12,9 @@ from retaguarda.settings import Settings
 from warehouse.database import SQL_DIR, set_variables
 
 NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
-ACTIVE = ("open", "acknowledged", "reopened")
+# The ledger's statuses, defined only here; every one but the last is still being worked.
+STATUSES = ("open", "acknowledged", "reopened", "resolved")
+ACTIVE = STATUSES[:-1]
 
 
 class LedgerError(ValueError):
