@@ -18,6 +18,7 @@ from flows.hourly_reconciliation import hourly_reconciliation
 from report.queries import load_report_data
 from retaguarda.cli import OK, main
 from retaguarda.settings import load_settings
+from tasks.digest import open_by_stage
 from tasks.ledger import acknowledge
 from warehouse.database import connect, prepare_session
 
@@ -185,3 +186,14 @@ def test_the_cli_reports_a_past_window_with_its_own_figures(two_windows, capsys)
     html = path.read_text()
     assert "data-past-window" in html
     assert f'data-kpi="open" data-value="{len(two_windows["at_a"]["active"])}"' in html
+
+
+def test_the_run_summary_artifact_reads_its_own_publication(two_windows):
+    at_a = two_windows["at_a"]["active"]
+    con = _reader(two_windows["settings"])
+    try:
+        stages = open_by_stage(con, two_windows["run_a"].run_id)
+    finally:
+        con.close()
+    assert sum(n for _, n, _ in stages) == len(at_a)
+    assert sum(money for _, _, money in stages) == pytest.approx(float(sum(r[5] or 0 for r in at_a.values())))
