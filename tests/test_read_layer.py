@@ -3,6 +3,7 @@ and severities and ledger statuses are each defined once."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import re
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 from conftest import write_settings
 
+from expectations.catalog import SEVERITIES
 from flows.hourly_reconciliation import hourly_reconciliation
 from report.queries import load_report_data
 from retaguarda.cli import OK, main
@@ -197,3 +199,10 @@ def test_the_run_summary_artifact_reads_its_own_publication(two_windows):
         con.close()
     assert sum(n for _, n, _ in stages) == len(at_a)
     assert sum(money for _, _, money in stages) == pytest.approx(float(sum(r[5] or 0 for r in at_a.values())))
+
+
+def test_the_open_export_lists_the_worst_first(two_windows):
+    exported = two_windows["settings"].ledger.export_dir / "open_exceptions.csv"
+    with exported.open(newline="") as file:
+        ranks = [SEVERITIES.index(row["severity"]) for row in csv.DictReader(file)]
+    assert len(set(ranks)) > 2 and ranks == sorted(ranks, reverse=True)
