@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import write_settings
+from conftest import AS_OF, write_settings
 
 from expectations.catalog import SEVERITIES
 from flows.hourly_reconciliation import hourly_reconciliation
@@ -23,6 +23,7 @@ from retaguarda.settings import load_settings
 from tasks.digest import open_by_stage
 from tasks.ledger import acknowledge
 from warehouse.database import connect, prepare_session
+from warehouse.publication import PUBLISHED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW_A = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
@@ -206,3 +207,30 @@ def test_the_open_export_lists_the_worst_first(two_windows):
     with exported.open(newline="") as file:
         ranks = [SEVERITIES.index(row["severity"]) for row in csv.DictReader(file)]
     assert len(set(ranks)) > 2 and ranks == sorted(ranks, reverse=True)
+
+
+def test_on_time_figures_take_lateness_from_the_published_checks(warehouse):
+    """Literal orders: lateness comes from exceptions.current; without its check the rate is unknown."""
+    promise = AS_OF - timedelta(days=1)
+    warehouse.execute(
+        "create table core.order_fulfillment as select * from (values "
+        "('o1', 'shipped', ?::timestamptz, true), ('o2', 'shipped', ?, true), ('o3', 'paid', ?, false), "
+        "('o4', 'cancelled', ?, false), ('o5', 'shipped', ?, true)) "
+        "as t(order_id, status, promised_ship_by, fulfilled)",
+        [promise, promise, promise, promise, AS_OF - timedelta(days=8)],
+    )
+    warehouse.execute(
+        "create table core.order_delivery as select * from (values ('o1', 'delivered', ?::timestamptz, true), "
+        "('o2', 'shipped', ?, false)) as t(order_id, status, promised_delivery_by, all_delivered)",
+        [promise, promise],
+    )
+    warehouse.execute("insert into exceptions.checks values "
+                      "('late_shipment', 'picking_packing', 'order', 'high', 'ops', 'late', null)")
+    warehouse.execute(
+        "create or replace table exceptions.current as select * from (values "
+        "('late_shipment', 'o2'), ('late_shipment', 'o3'), ('late_shipment', 'o5'), ('unknown_sku', 'o1')) "
+        "as t(check_id, entity_id)"
+    )
+    warehouse.execute((PUBLISHED_DIR / "on_time.sql").read_text(), {"run_id": "r1", "as_of": AS_OF})
+    # o1..o3 due (o4 cancelled, o5 promised too long ago); o2 and o3 late. No late_delivery check.
+    assert warehouse.execute("select * exclude (as_of) from published.on_time").fetchall() == [("r1", 3, 1, 2, None)]
