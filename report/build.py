@@ -43,7 +43,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
     cursor = con.cursor()  # the report's temp table and session stay off the caller's connection
     try:
         prepare_session(cursor)
-        data = load_report_data(cursor, settings, run_id)
+        data = load_report_data(cursor, run_id)
     finally:
         cursor.close()
     folder = Path(settings.report.dir)

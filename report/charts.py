@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from expectations.catalog import SEVERITIES
 
-SEVERITY_COLORS = {"critical": "#b42318", "high": "#e0712c", "medium": "#f0b429", "low": "#a8b3c1"}
+SEVERITY_COLORS = dict(zip(SEVERITIES, ("#a8b3c1", "#f0b429", "#e0712c", "#b42318"), strict=True))  # lowest first
 LINE_COLOR = "#1d4e89"
 GRID_COLOR = "#e4e7ec"
 TEXT_COLOR = "#667085"
@@ -156,7 +156,7 @@ def severity_bars(
             f'<rect x="{label_width}" y="{y + 6}" width="{width - label_width - 56}" height="20" fill="#f2f4f7"/>'
         )
         offset = label_width
-        for severity in ("critical", "high", "medium", "low"):
+        for severity in reversed(SEVERITIES):  # worst first
             value = counts.get(severity, 0)
             if value:
                 body.append(

@@ -14,12 +14,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data_docs": ("Validation results (GX Data Docs)", "Resultados de validação (GX Data Docs)"),
     "run_validations": ("This run's validations by stage:", "Validações desta execução por etapa:"),
     "past_window": (
-        "This report is for a past window. Figures, breakdowns and trends are as of {when}. "
-        "The list shows the exceptions that were open then, with owner, status and evidence as the "
-        "ledger holds them now.",
-        "Este relatório é de uma janela passada. Números, distribuições e tendências são de {when}. "
-        "A lista mostra as exceções abertas naquele momento, com responsável, situação e evidência "
-        "como estão hoje no registro.",
+        "This report is for a past window: everything on it is as published at {when}.",
+        "Este relatório é de uma janela passada: tudo nele está como foi publicado em {when}.",
     ),
     # headline
     "open": ("Open exceptions", "Exceções abertas"),

@@ -1,4 +1,4 @@
-"""What the report shows, read from the ledger: SQL in report/sql/, values always bound."""
+"""What the report shows, read from a publication's snapshot and the ledger's logs: SQL in report/sql/."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from typing import Any
 import duckdb
 
 from expectations.catalog import SEVERITIES
-from retaguarda.calendar import BusinessCalendar
-from retaguarda.settings import Settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 TOP_OFFENDERS = 10
 OFFENDER_DIMENSIONS = ("sku", "warehouse", "carrier", "owner")
-WORST_FIRST = tuple(reversed(SEVERITIES))  # as trend.sql lists them
+WORST_FIRST = tuple(reversed(SEVERITIES))  # as managers read them
 
 
 class ReportError(RuntimeError):
@@ -55,9 +53,9 @@ class Headline:
     escalated: int
     resolved: int
     ship_due: int
-    ship_on_time: int
+    ship_on_time: int | None  # None: the late_shipment check was not published
     delivery_due: int
-    delivery_on_time: int
+    delivery_on_time: int | None  # None: the late_delivery check was not published
 
 
 @dataclass(frozen=True)
@@ -129,17 +127,12 @@ def _evidence(text: str | None) -> dict[str, Any]:
 
 
 def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headline:
-    as_of = publication.as_of
-    # The latest report reads the ledger itself; a past one its history snapshot.
-    if publication.is_latest:
-        open_now, acknowledged, money = _rows(con, "headline_active")[0]
-    else:
-        open_now, acknowledged, money = _rows(con, "headline_history", as_of=as_of)[0]
+    open_now, acknowledged, money = _rows(con, "headline_active")[0]
     open_before = None
     if publication.previous_as_of is not None:
         open_before = _rows(con, "headline_history", as_of=publication.previous_as_of)[0][0]
-    events = dict(_rows(con, "events", as_of=as_of))
-    ship_due, ship_on_time, delivery_due, delivery_on_time = _rows(con, "on_time", as_of=as_of)[0]
+    events = dict(_rows(con, "events", as_of=publication.as_of))
+    ship_due, ship_on_time, delivery_due, delivery_on_time = _rows(con, "on_time", run_id=publication.run_id)[0]
     return Headline(
         open=open_now, acknowledged=acknowledged, money_at_risk=money, open_before=open_before,
         new=events.get("new", 0) + events.get("reopened", 0), reopened=events.get("reopened", 0),
@@ -148,44 +141,37 @@ def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headl
     )
 
 
-def _open_exceptions(
-    con: duckdb.DuckDBPyConnection, publication: Publication, calendar: BusinessCalendar
-) -> list[OpenException]:
+def _open_exceptions(con: duckdb.DuckDBPyConnection) -> list[OpenException]:
     found = []
-    for row in _rows(con, "open_list"):
+    for row in _rows(con, "open_list", severities=list(SEVERITIES)):
         *columns, evidence, acknowledged_by = row
-        item = OpenException(*columns, evidence=_evidence(evidence), acknowledged_by=acknowledged_by)
-        if not publication.is_latest and item.opened_at is not None:
-            # The ledger keeps today's age; a past window needs the age it had then.
-            age = calendar.business_hours_between(item.opened_at, publication.as_of)
-            item = OpenException(**{**item.__dict__, "age_business_hours": round(age, 1)})
-        found.append(item)
+        found.append(OpenException(*columns, evidence=_evidence(evidence), acknowledged_by=acknowledged_by))
     return found
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None = None) -> ReportData:
-    """Everything on the page, for the latest publication or the one of `run_id`.
+def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *rest: Any) -> TrendPoint:
+    by_severity = {severity: 0 for severity in WORST_FIRST} | dict(zip(severities, counts, strict=True))
+    return TrendPoint(as_of, by_severity, *rest)
 
-    Uses a temp table, so pass a connection of its own (a cursor), not the pipeline's.
+
+def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> ReportData:
+    """Everything on the page, for the latest publication or the one of `run_id`, as published then.
+
+    Reads only exceptions.* and published.*. Uses a temp table, so pass a connection of its own
+    (a cursor), not the pipeline's.
     """
     publication = find_publication(con, run_id)
-    if publication.is_latest:
-        con.execute(_sql("active_latest"))
-    else:
-        con.execute(_sql("active_past"), {"as_of": publication.as_of})
-    calendar = BusinessCalendar(
-        timezone=settings.calendar.timezone, open_hour=settings.calendar.open_hour,
-        close_hour=settings.calendar.close_hour, holidays=settings.calendar.holidays,
-    )
-    trend = [
-        TrendPoint(row[0], dict(zip(WORST_FIRST, row[1:5], strict=True)), *row[5:])
-        for row in _rows(con, "trend", as_of=publication.as_of)
-    ]
+    if not _rows(con, "on_time", run_id=publication.run_id):
+        raise ReportError(
+            f"run {publication.run_id} was published before publications kept their snapshot: "
+            "run its window again to report it"
+        )
+    con.execute(_sql("active"), {"run_id": publication.run_id})
     return ReportData(
         publication=publication,
         headline=_headline(con, publication),
         by_stage_severity=_rows(con, "by_stage_severity", as_of=publication.as_of),
-        trend=trend,
-        offenders=[Offender(*row) for row in _rows(con, "offenders", top=TOP_OFFENDERS)],
-        open_exceptions=_open_exceptions(con, publication, calendar),
+        trend=[_trend_point(*row) for row in _rows(con, "trend", as_of=publication.as_of)],
+        offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
+        open_exceptions=_open_exceptions(con),
     )

@@ -12,15 +12,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from expectations.catalog import STAGES
+from expectations.catalog import SEVERITIES, STAGES
 from report import charts
 from report.formats import Formats
 from report.i18n import Translator
 from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, ReportData
 
 HERE = Path(__file__).resolve().parent
-SEVERITIES = WORST_FIRST  # as managers read them
-SEVERITY_RANK = {severity: rank for rank, severity in enumerate(reversed(SEVERITIES), start=1)}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}  # low is 1
 AGING_BUCKETS = ((0, 4, "< 4 h"), (4, 24, "4–24 h"), (24, 72, "24–72 h"), (72, None, "> 72 h"))
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?|Z)$")
 # Cheap insurance on top of escaping: the page may not load anything from anywhere.
@@ -93,9 +92,11 @@ def _headline_cards(data: ReportData, f: Formats, t: Translator) -> list[dict[st
     if h.escalated:
         new_notes.append((t("escalated_count", count=f.number(h.escalated)), "worse"))
 
-    def rate(on_time: int, due: int) -> tuple[str, list[tuple[str, str]], float | None]:
+    def rate(on_time: int | None, due: int) -> tuple[str, list[tuple[str, str]], float | None]:
         if not due:
             return t("not_available"), [(t("no_orders_due"), "")], None
+        if on_time is None:  # the check that knows lateness was not published
+            return t("not_available"), [], None
         note = t("rate_note", on_time=f.number(on_time), due=f.number(due))
         return f.percent(on_time / due), [(note, "")], on_time / due
 
@@ -129,17 +130,17 @@ def _stage_table(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
         by_severity = counts.get(stage, {})
         rows.append({
             "stage": stage, "label": t.label(stage),
-            "cells": [by_severity.get(s, 0) for s in SEVERITIES],
+            "cells": [by_severity.get(s, 0) for s in WORST_FIRST],
             "total": sum(by_severity.values()), "money": money.get(stage, Decimal(0)),
         })
-    totals = [sum(row["cells"][i] for row in rows) for i in range(len(SEVERITIES))]
+    totals = [sum(row["cells"][i] for row in rows) for i in range(len(WORST_FIRST))]
     return {
         "rows": rows,
         "totals": totals,
         "total": sum(totals),
         "money": sum((row["money"] for row in rows), Decimal(0)),
         "dataset": {
-            "columns": ["stage", *SEVERITIES, "total", "money_at_risk"],
+            "columns": ["stage", *WORST_FIRST, "total", "money_at_risk"],
             "rows": [[row["stage"], *row["cells"], row["total"], _number(row["money"])] for row in rows],
         },
     }
@@ -162,7 +163,7 @@ def _trend_charts(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]
     day_points = [p for p in data.trend if p.as_of > as_of - timedelta(hours=24)]
 
     def tooltip(point) -> str:
-        severities = " · ".join(f"{t.label(s)} {f.number(point.by_severity[s])}" for s in SEVERITIES)
+        severities = " · ".join(f"{t.label(s)} {f.number(point.by_severity[s])}" for s in WORST_FIRST)
         return f"{f.datetime(point.as_of)} — {t('open')}: {f.number(point.open)} ({severities})"
 
     hour_ticks = [(as_of - timedelta(hours=h), f.time(as_of - timedelta(hours=h))) for h in range(24, -1, -4)]
@@ -237,7 +238,7 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
         "rows": rows,
         "stages": [(s, t.label(s)) for s in sorted(present_stages, key=_stage_order)],
         "owners": sorted({item.owner for item in items}),
-        "severities": [(s, t.label(s)) for s in SEVERITIES if any(item.severity == s for item in items)],
+        "severities": [(s, t.label(s)) for s in WORST_FIRST if any(item.severity == s for item in items)],
         "dataset": {
             "columns": ["exception_id", "severity", "stage", "check_id", "entity_type", "entity_id", "owner",
                         "status", "acknowledged_by", "opened_at", "age_business_hours", "amount_at_risk",
@@ -291,7 +292,7 @@ def render_report(
         stage_table=_stage_table(data, f, t),
         aging=charts.severity_bars(_aging(data.open_exceptions), f.number, t("aging")),
         trend=_trend_charts(data, f, t),
-        severities=[(s, t.label(s), charts.SEVERITY_COLORS[s]) for s in SEVERITIES],
+        severities=[(s, t.label(s), charts.SEVERITY_COLORS[s]) for s in WORST_FIRST],
         offenders=_offenders(data, f, t),
         open_list=_open_list(data, f, t),
         number=f.number,

@@ -14,11 +14,11 @@ import duckdb
 from expectations.catalog import SEVERITIES
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import hourly_window
+from tasks.ledger import ACTIVE, STATUSES
 from warehouse.database import prepare_session
 
 # Exit codes scripts can rely on.
 OK, FAILED, USAGE, BUSY, NOT_FOUND = 0, 1, 2, 3, 4
-STATUSES = ("open", "acknowledged", "reopened", "resolved")
 
 
 class CliError(Exception):
@@ -82,7 +82,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
     filters, params = [], []
-    statuses = [args.status] if args.status else ["open", "acknowledged", "reopened"]
+    statuses = [args.status] if args.status else list(ACTIVE)
     filters.append("list_contains(?, status)")
     params.append(statuses)
     for column in ("stage", "owner", "severity", "check_id"):

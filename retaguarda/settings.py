@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
+from expectations.catalog import SEVERITIES
 from retaguarda.calendar import SUBDIVISIONS, BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,7 +167,7 @@ def _valid_pattern(value: str) -> str:
     return value
 
 
-Severity = Literal["low", "medium", "high", "critical"]
+Severity = Literal[SEVERITIES]  # the catalog's list, lowest first
 
 
 class LedgerSettings(_Strict):

@@ -12,8 +12,8 @@ TOP_NEW_KEY = "top-new-exceptions"
 TOP_NEW_ROWS = 25
 
 
-def summary_markdown(con: duckdb.DuckDBPyConnection, window: str, events: dict[str, int]) -> str:
-    stages = open_by_stage(con)
+def summary_markdown(con: duckdb.DuckDBPyConnection, run_id: str, window: str, events: dict[str, int]) -> str:
+    stages = open_by_stage(con, run_id)
     lines = [
         f"# Reconciliation {window}",
         "",
@@ -34,7 +34,7 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, window: str, events: dict[s
 def publish_artifacts(con: duckdb.DuckDBPyConnection, run_id: str, window: str, events: dict[str, int]) -> None:
     """Stable keys, so each run adds a version and the UI shows the trend."""
     create_markdown_artifact(
-        key=SUMMARY_KEY, markdown=summary_markdown(con, window, events),
+        key=SUMMARY_KEY, markdown=summary_markdown(con, run_id, window, events),
         description=f"Exceptions as of the end of {window}",
     )
     new = [change for change in run_changes(con, run_id) if change.event == "new"][:TOP_NEW_ROWS]

@@ -38,11 +38,12 @@ def run_changes(con: duckdb.DuckDBPyConnection, run_id: str, min_severity: str =
     return [Change(*row) for row in rows]
 
 
-def open_by_stage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, float]]:
-    """(stage, active exceptions, money at risk) in the ledger now."""
+def open_by_stage(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int, float]]:
+    """(stage, active exceptions, money at risk) as the run published them."""
     return con.execute(
         """
         select stage, count(*), coalesce(sum(amount_at_risk), 0)::double
-        from exceptions.ledger where status <> 'resolved' group by stage order by stage
-        """
+        from published.exceptions where run_id = ? group by stage order by stage
+        """,
+        [run_id],
     ).fetchall()

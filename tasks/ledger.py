@@ -12,7 +12,9 @@ from retaguarda.settings import Settings
 from warehouse.database import SQL_DIR, set_variables
 
 NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
-ACTIVE = ("open", "acknowledged", "reopened")
+# The ledger's statuses, defined only here; every one but the last is still being worked.
+STATUSES = ("open", "acknowledged", "reopened", "resolved")
+ACTIVE = STATUSES[:-1]
 
 
 class LedgerError(ValueError):
@@ -108,11 +110,12 @@ def export_open(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
     query = (
         "select exception_id, check_id, stage, severity, status, owner, entity_type, entity_id, "
         "opened_at, age_business_hours, amount_at_risk, acknowledged_by, note, evidence "
-        "from exceptions.ledger where status <> 'resolved' order by severity, opened_at, exception_id"
+        "from exceptions.ledger where status <> 'resolved' "
+        "order by list_position(?, severity) desc, opened_at, exception_id"  # worst first
     )
     paths = [folder / "open_exceptions.parquet", folder / "open_exceptions.csv"]
     for path, options in zip(paths, ("(format parquet)", "(format csv, header)"), strict=True):
         # COPY cannot take its target as a bound parameter; the path is ours, quoted safely.
         target = str(path).replace("'", "''")
-        con.execute(f"copy ({query}) to '{target}' {options}")
+        con.execute(f"copy ({query}) to '{target}' {options}", [list(SEVERITIES)])
     return paths

@@ -14,6 +14,7 @@ from retaguarda.settings import Settings
 from tasks.ledger import published_as_of, refresh_checks, update_ledger
 from tasks.validate import ExpectationResult
 from warehouse.database import identifier
+from warehouse.publication import snapshot_publication
 
 # Columns every exception table starts with; the check's evidence columns follow.
 EXCEPTION_COLUMNS = (
@@ -92,6 +93,7 @@ def publish(
         counts = publish_exceptions(con, checks, as_of)
         refresh_checks(con, suites, settings)
         events = update_ledger(con, run_id, as_of)
+        snapshot_publication(con, run_id, as_of)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

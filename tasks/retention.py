@@ -19,6 +19,9 @@ HISTORY_TABLES = (
     ("exceptions.history", "as_of"),
     ("exceptions.publications", "as_of"),
     ("exceptions.ledger_actions", "acted_at"),
+    ("published.exceptions", "as_of"),
+    ("published.exception_links", "as_of"),
+    ("published.on_time", "as_of"),
 )
 
 

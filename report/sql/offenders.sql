@@ -1,77 +1,11 @@
 -- grain: one row per (dimension, name) among the $top of each dimension (sku, warehouse, carrier,
 -- owner): the active exceptions that involve it and their money at risk, most exceptions first.
--- An exception involves what its evidence or entity id names; the warehouses and carriers of its
--- shipments (its own, or its order's) after payment; its order's SKUs in allocation and picking,
--- where the item is the likely cause.
-with active as (
-    select exception_id, stage, entity_type, entity_id, owner, amount_at_risk, try_cast(evidence as json) as evidence
-    from report_active
-),
-
-keyed as (
-    select
-        *,
-        coalesce(
-            evidence->>'order_id',
-            case entity_type when 'order' then entity_id when 'order_line' then split_part(entity_id, ':', 1) end
-        ) as order_id,
-        coalesce(evidence->>'shipment_id', case when entity_type = 'shipment' then entity_id end) as shipment_id,
-        coalesce(evidence->>'tracking_number', case when entity_type = 'tracking_number' then entity_id end)
-            as tracking_number
-    from active
-),
-
-shipment_links as (
-    select exception_id, shipment_id from keyed where shipment_id is not null
-    union
-    select keyed.exception_id, shipments.shipment_id
-    from keyed
-    inner join staging.shipments as shipments on keyed.order_id = shipments.order_id
-    where keyed.shipment_id is null
-    union
-    select keyed.exception_id, shipments.shipment_id
-    from keyed
-    inner join staging.shipments as shipments on keyed.tracking_number = shipments.tracking_number
-    where keyed.shipment_id is null and keyed.order_id is null
-),
-
-shipped as (
-    select keyed.exception_id, keyed.stage, shipments.warehouse_id, shipments.carrier
-    from shipment_links
-    inner join keyed on shipment_links.exception_id = keyed.exception_id
-    inner join staging.shipments as shipments on shipment_links.shipment_id = shipments.shipment_id
-),
-
-links as (
-    select exception_id, 'sku' as dimension, evidence->>'sku' as name from keyed
-    union
-    select exception_id, 'sku', split_part(entity_id, ':', 2) from keyed where entity_type = 'stock_position'
-    union
-    select keyed.exception_id, 'sku', lines.sku
-    from keyed
-    inner join staging.order_lines as lines on keyed.order_id = lines.order_id
-    where (keyed.entity_type = 'order_line' and lines.line_no = try_cast(split_part(keyed.entity_id, ':', 2) as integer))
-       or (keyed.entity_type = 'order' and keyed.stage in ('allocation', 'picking_packing'))
-    union
-    select exception_id, 'warehouse', evidence->>'warehouse_id' from keyed
-    union
-    select exception_id, 'warehouse', split_part(entity_id, ':', 1) from keyed where entity_type = 'stock_position'
-    union
-    select exception_id, 'warehouse', warehouse_id from shipped where stage not in ('order_capture', 'payment')
-    union
-    select exception_id, 'carrier', evidence->>'carrier' from keyed
-    union
-    select exception_id, 'carrier', carrier from shipped
-    where stage in ('handover', 'in_transit', 'delivery', 'returns', 'carrier_billing')
-    union
-    select exception_id, 'owner', owner from keyed
-),
-
-totals as (
+-- What an exception involves was resolved when $run_id published (warehouse/published/exception_links.sql).
+with totals as (
     select links.dimension, links.name, count(*) as exceptions, sum(active.amount_at_risk) as money_at_risk
-    from links
-    inner join active on links.exception_id = active.exception_id
-    where links.name is not null and links.name <> ''
+    from published.exception_links as links
+    inner join report_active as active on links.exception_id = active.exception_id
+    where links.run_id = $run_id::varchar
     group by links.dimension, links.name
 ),
 

@@ -1,21 +1,25 @@
--- grain: one row per published as_of in the 7 days up to $as_of: active exceptions by severity,
--- their money at risk, and what came in and went out at that run.
+-- grain: one row per published as_of in the 7 days up to $as_of: active exceptions by severity
+-- (two aligned lists), their money at risk, and what came in and went out at that run.
 with published as (
     select distinct as_of
     from exceptions.publications
     where as_of > $as_of::timestamptz - interval 7 day and as_of <= $as_of::timestamptz
 ),
 
+by_severity as (
+    select as_of, severity, sum(exceptions)::bigint as exceptions, sum(amount_at_risk) as money_at_risk
+    from exceptions.history
+    where status <> 'resolved' and as_of in (select as_of from published)
+    group by as_of, severity
+),
+
 active as (
     select
         as_of,
-        sum(exceptions) filter (where severity = 'critical') as critical,
-        sum(exceptions) filter (where severity = 'high') as high,
-        sum(exceptions) filter (where severity = 'medium') as medium,
-        sum(exceptions) filter (where severity = 'low') as low,
-        sum(amount_at_risk) as money_at_risk
-    from exceptions.history
-    where status <> 'resolved' and as_of in (select as_of from published)
+        list(severity order by severity) as severities,
+        list(exceptions order by severity) as exceptions,
+        sum(money_at_risk) as money_at_risk
+    from by_severity
     group by as_of
 ),
 
@@ -31,10 +35,8 @@ changes as (
 
 select
     published.as_of,
-    coalesce(active.critical, 0)::bigint as critical,
-    coalesce(active.high, 0)::bigint as high,
-    coalesce(active.medium, 0)::bigint as medium,
-    coalesce(active.low, 0)::bigint as low,
+    coalesce(active.severities, []) as severities,
+    coalesce(active.exceptions, []) as exceptions,
     coalesce(active.money_at_risk, 0) as money_at_risk,
     coalesce(changes.arrived, 0) as arrived,
     coalesce(changes.resolved, 0) as resolved

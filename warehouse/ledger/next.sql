@@ -80,7 +80,7 @@ rated as (
             else getvariable('severities')[least(
                 list_position(getvariable('severities'), base_severity)
                     + floor(new_age / escalate_every_business_hours)::integer,
-                4
+                len(getvariable('severities'))
             )]
         end as new_severity
     from aged
