@@ -27,18 +27,21 @@ def ledger(warehouse):
     return warehouse
 
 
-def run(con, as_of: datetime, *found: tuple[str, str], run_id: str | None = None) -> dict[str, int]:
-    """Publish a run at as_of that found these (check_id, entity_id) pairs."""
+def run(con, as_of: datetime, *found: tuple, run_id: str | None = None) -> dict[str, int]:
+    """Publish a run at as_of that found these (check_id, entity_id[, began_at]) exceptions.
+
+    Without a began_at the problem began at as_of, when the run saw it.
+    """
     con.execute(
         "create or replace table exceptions.current (check_id varchar, stage varchar, severity varchar, "
         "owner varchar, entity_type varchar, entity_id varchar, amount_at_risk decimal(18, 2), "
-        "as_of timestamptz, evidence varchar)"
+        "as_of timestamptz, began_at timestamptz, evidence varchar)"
     )
-    for check_id, entity_id in found:
+    for check_id, entity_id, *began in found:
         con.execute(
-            "insert into exceptions.current select check_id, stage, severity, owner, entity_type, ?, 10, ?, '{}' "
+            "insert into exceptions.current select check_id, stage, severity, owner, entity_type, ?, 10, ?, ?, '{}' "
             "from exceptions.checks where check_id = ?",
-            [entity_id, as_of, check_id],
+            [entity_id, as_of, began[0] if began else as_of, check_id],
         )
     set_variables(con, {"as_of": as_of})
     return update_ledger(con, run_id or as_of.isoformat(), as_of)
@@ -142,3 +145,35 @@ def test_history_and_exports(ledger, tmp_path):
     parquet, csv = export_open(ledger, tmp_path / "exports")
     assert rows(ledger, "select entity_id from read_parquet(?) order by 1", str(parquet)) == [("O-1",), ("WH:A",)]
     assert rows(ledger, "select count(*) from read_csv(?)", str(csv)) == [(2,)]
+
+
+def test_a_new_exception_is_as_old_as_its_problem(ledger):
+    # Seen first on Wednesday 10:00 local; the promise was missed the Friday before at 17:00
+    # local, and Friday 20 November 2026 is a holiday (Consciencia Negra): Monday 9-18 and
+    # Tuesday 9-18 are the working hours between, 18 in all, plus Wednesday 9-10: 19.
+    missed = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+    seen = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    assert run(ledger, seen, ("late_shipment", "O-1", missed), ("oversold", "WH:A")) == {"new": 2}
+    assert rows(ledger, "select entity_id, opened_at, first_seen_at, age_business_hours, severity "
+                        "from exceptions.ledger order by entity_id") == [
+        ("O-1", missed, seen, 19.0, "critical"),  # medium + floor(19 / 9) = two levels up
+        ("WH:A", seen, seen, 0.0, "high"),
+    ]
+    # the next run keeps the episode's start and ages it from there
+    run(ledger, seen + timedelta(hours=1), ("late_shipment", "O-1", missed))
+    assert rows(ledger, "select opened_at, first_seen_at, age_business_hours from exceptions.ledger "
+                        "where entity_id = 'O-1'") == [(missed, seen, 20.0)]
+
+
+def test_a_reopened_episode_starts_no_earlier_than_its_last_resolution(ledger):
+    began = MONDAY - timedelta(days=3)
+    run(ledger, MONDAY, ("late_shipment", "O-1", began), ("late_shipment", "O-2", began))
+    run(ledger, MONDAY + timedelta(hours=1))
+    # O-1 came back with the same start, O-2 with a start after it was resolved
+    later = MONDAY + timedelta(hours=1, minutes=30)
+    run(ledger, MONDAY + timedelta(hours=2), ("late_shipment", "O-1", began), ("late_shipment", "O-2", later))
+    assert rows(ledger, "select entity_id, status, opened_at, first_seen_at from exceptions.ledger "
+                        "order by entity_id") == [
+        ("O-1", "reopened", MONDAY + timedelta(hours=1), MONDAY),
+        ("O-2", "reopened", later, MONDAY),
+    ]
