@@ -12,6 +12,7 @@ from retaguarda.settings import Settings
 from warehouse.database import SQL_DIR, set_variables
 
 NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
+MONEY_SQL = SQL_DIR / "ledger" / "money.sql"
 ACTIVE = ("open", "acknowledged", "reopened")
 
 
@@ -61,7 +62,11 @@ def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) 
         """,
         [run_id, as_of, as_of],
     )
-    con.execute("insert into exceptions.publications values (?, ?, now())", [run_id, as_of])
+    money = con.execute(MONEY_SQL.read_text()).fetchone()[0]
+    con.execute(
+        "insert into exceptions.publications (run_id, as_of, published_at, money_at_risk) values (?, ?, now(), ?)",
+        [run_id, as_of, money],
+    )
     return events
 
 

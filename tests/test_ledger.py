@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import AS_OF, rows
+from conftest import AS_OF, insert_raw, rows
 
 from retaguarda.settings import load_settings
 from tasks.ledger import LedgerError, acknowledge, export_open, update_ledger
@@ -19,6 +19,8 @@ MONDAY = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 10:00 in Sao Paulo
 def ledger(warehouse):
     load_reference_tables(warehouse, load_settings(environ={}), AS_OF)
     warehouse.execute(MACROS.read_text())
+    # the orders' values the money headline caps by (staging.orders' shape, as the models build it)
+    warehouse.execute("create table staging.orders (order_id varchar, total_amount decimal(18, 2))")
     warehouse.execute(
         "insert into exceptions.checks values "
         "('late_shipment', 'picking_packing', 'order', 'medium', 'warehouse-ops', 'late', 9), "
@@ -177,3 +179,43 @@ def test_a_reopened_episode_starts_no_earlier_than_its_last_resolution(ledger):
         ("O-1", "reopened", MONDAY + timedelta(hours=1), MONDAY),
         ("O-2", "reopened", later, MONDAY),
     ]
+
+
+def test_the_money_headline_counts_each_order_once_and_never_more_than_it_is_worth(warehouse):
+    from test_checks import lines_for, order, pay, ship
+    from test_models import seed_catalog
+
+    from expectations.catalog import load_catalog
+    from tasks.publish import publish
+    from tasks.transform import build_models
+
+    settings = load_settings(environ={})
+    seed_catalog(warehouse)
+    monday = "2026-11-23T13:00:00Z"
+    # O-1 (worth 205.00) shipped the wrong items late, was under-captured, and its parcel was never
+    # scanned; O-2 (205.00) is unshipped past its promise; O-3 (205.00) was cancelled after a
+    # capture of 500.00 that was never refunded: more at risk than the order is worth.
+    insert_raw(warehouse, "orders",
+               order("O-1", status="shipped", promised_ship_by="2026-11-23T12:00:00Z"),
+               order("O-2", status="paid", promised_ship_by="2026-11-23T12:00:00Z"),
+               order("O-3", status="cancelled", cancelled_at="2026-11-24T12:00:00Z"))
+    insert_raw(warehouse, "order_lines", *lines_for("O-1", "O-2", "O-3"))
+    pay(warehouse, "O-1", "capture", "200.00", "2026-11-22T12:00:00Z", 1)
+    pay(warehouse, "O-2", "capture", "205.00", "2026-11-22T12:00:00Z", 1)
+    pay(warehouse, "O-3", "capture", "500.00", "2026-11-22T12:00:00Z", 1)
+    ship(warehouse, "S-1", "O-1", monday, {"B": 2})
+    insert_raw(warehouse, "tracking_events", {"carrier": "loggi", "tracking_number": "LG1111111111",
+                                              "event_at": monday, "status": "label_created", "location": "SP"})
+    build_models(warehouse, settings, AS_OF)
+    publish(warehouse, load_catalog(), settings, "r1", AS_OF)
+
+    found = rows(warehouse, "select check_id, entity_id, amount_at_risk from exceptions.ledger order by all")
+    o1_checks = {check for check, entity, _ in found if entity in ("O-1", "S-1")}
+    assert {"late_shipment", "wrong_item_shipped", "paid_amount_mismatch", "no_first_scan"} <= o1_checks
+    assert ("cancelled_not_refunded", "O-3", 500) in found
+    assert {entity for _, entity, _ in found} == {"O-1", "S-1", "O-2", "O-3"}  # nothing outside the 3 orders
+    per_check_sum = sum(amount for _, _, amount in found)
+    headline = rows(warehouse, "select money_at_risk from exceptions.publications")[0][0]
+    worth = 3 * 205  # the three orders' totals, as written above
+    assert per_check_sum > worth  # the per-check figures overlap
+    assert headline == worth
