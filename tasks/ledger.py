@@ -39,8 +39,8 @@ def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) 
     set_variables(con, {"severities": list(SEVERITIES)})
     con.execute(NEXT_SQL.read_text())
     con.execute(
-        "insert into exceptions.ledger_events "
-        "select ?, ?, exception_id, event, severity from ledger_next where event is not null",
+        "insert into exceptions.ledger_events (run_id, as_of, exception_id, event, severity, opened_at) "
+        "select ?, ?, exception_id, event, severity, opened_at from ledger_next where event is not null",
         [run_id, as_of],
     )
     con.execute("delete from exceptions.ledger")

@@ -161,6 +161,9 @@ def test_a_new_exception_is_as_old_as_its_problem(ledger):
         ("O-1", missed, seen, 19.0, "critical"),  # medium + floor(19 / 9) = two levels up
         ("WH:A", seen, seen, 0.0, "high"),
     ]
+    assert rows(ledger, "select event, opened_at from exceptions.ledger_events order by opened_at") == [
+        ("new", missed), ("new", seen),
+    ]
     # the next run keeps the episode's start and ages it from there
     run(ledger, seen + timedelta(hours=1), ("late_shipment", "O-1", missed))
     assert rows(ledger, "select opened_at, first_seen_at, age_business_hours from exceptions.ledger "

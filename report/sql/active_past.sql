@@ -6,7 +6,11 @@ with events as (
         exception_id,
         arg_max(event, as_of) as last_event,
         arg_max(severity, as_of) as severity,
-        max(as_of) filter (where event in ('new', 'reopened')) as opened_at
+        -- when the episode's problem began; events recorded before that was kept: when it was seen
+        coalesce(
+            arg_max(opened_at, as_of) filter (where event in ('new', 'reopened')),
+            max(as_of) filter (where event in ('new', 'reopened'))
+        ) as opened_at
     from exceptions.ledger_events
     where as_of <= $as_of::timestamptz
     group by exception_id
