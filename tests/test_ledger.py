@@ -222,3 +222,12 @@ def test_the_money_headline_counts_each_order_once_and_never_more_than_it_is_wor
     worth = 3 * 205  # the three orders' totals, as written above
     assert per_check_sum > worth  # the per-check figures overlap
     assert headline == worth
+
+    # the first run already ages from when the problem began: O-1's ship-by promise, Monday 9:00
+    # local; to Friday 12:00 local that is Monday to Thursday 9 h each plus 3 h: 39 business hours
+    promised = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert rows(warehouse, "select began_at from exceptions.late_shipment where entity_id = 'O-1'") == [(promised,)]
+    assert rows(warehouse, "select began_at from exceptions.current "
+                           "where check_id = 'late_shipment' and entity_id = 'O-1'") == [(promised,)]
+    assert rows(warehouse, "select opened_at, first_seen_at, age_business_hours from exceptions.ledger "
+                           "where check_id = 'late_shipment' and entity_id = 'O-1'") == [(promised, AS_OF, 39.0)]
