@@ -28,6 +28,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "resolved_note": ("since the last run", "desde a última execução"),
     "money_at_risk": ("Money at risk", "Valor em risco"),
     "money_note": ("in open exceptions", "nas exceções abertas"),
+    "money_once_note": ("each order counted once", "cada pedido contado uma vez"),
+    "money_overlap_note": (
+        "An order that fails several checks counts in each of them here, so these amounts can add up to "
+        "more than the money at risk at the top, which counts each order once.",
+        "Um pedido que falha em várias verificações conta em cada uma delas aqui, então estes valores podem "
+        "somar mais que o valor em risco no topo, que conta cada pedido uma vez.",
+    ),
     "on_time_shipment": ("On-time shipment", "Envio no prazo"),
     "on_time_delivery": ("On-time delivery", "Entrega no prazo"),
     "rate_note": (

@@ -127,7 +127,7 @@ def _evidence(text: str | None) -> dict[str, Any]:
 
 
 def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headline:
-    open_now, acknowledged, money = _rows(con, "headline_active")[0]
+    open_now, acknowledged, money = _rows(con, "headline_active", run_id=publication.run_id)[0]
     open_before = None
     if publication.previous_as_of is not None:
         open_before = _rows(con, "headline_history", as_of=publication.previous_as_of)[0][0]

@@ -110,7 +110,7 @@ def _headline_cards(data: ReportData, f: Formats, t: Translator) -> list[dict[st
         {"key": "resolved", "label": t("resolved"), "text": f.number(h.resolved), "value": h.resolved,
          "notes": [(t("resolved_note"), "")]},
         {"key": "money_at_risk", "label": t("money_at_risk"), "text": f.money(h.money_at_risk),
-         "value": _number(h.money_at_risk), "notes": [(t("money_note"), "")]},
+         "value": _number(h.money_at_risk), "notes": [(t("money_note"), ""), (t("money_once_note"), "")]},
         {"key": "on_time_shipment", "label": t("on_time_shipment"), "text": ship_text, "value": ship_rate,
          "notes": ship_note},
         {"key": "on_time_delivery", "label": t("on_time_delivery"), "text": delivery_text, "value": delivery_rate,

@@ -15,6 +15,7 @@ NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
 # The ledger's statuses, defined only here; every one but the last is still being worked.
 STATUSES = ("open", "acknowledged", "reopened", "resolved")
 ACTIVE = STATUSES[:-1]
+MONEY_SQL = SQL_DIR / "ledger" / "money.sql"
 
 
 class LedgerError(ValueError):
@@ -40,8 +41,8 @@ def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) 
     set_variables(con, {"severities": list(SEVERITIES)})
     con.execute(NEXT_SQL.read_text())
     con.execute(
-        "insert into exceptions.ledger_events "
-        "select ?, ?, exception_id, event, severity from ledger_next where event is not null",
+        "insert into exceptions.ledger_events (run_id, as_of, exception_id, event, severity, opened_at) "
+        "select ?, ?, exception_id, event, severity, opened_at from ledger_next where event is not null",
         [run_id, as_of],
     )
     con.execute("delete from exceptions.ledger")
@@ -63,7 +64,11 @@ def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) 
         """,
         [run_id, as_of, as_of],
     )
-    con.execute("insert into exceptions.publications values (?, ?, now())", [run_id, as_of])
+    money = con.execute(MONEY_SQL.read_text()).fetchone()[0]
+    con.execute(
+        "insert into exceptions.publications (run_id, as_of, published_at, money_at_risk) values (?, ?, now(), ?)",
+        [run_id, as_of, money],
+    )
     return events
 
 

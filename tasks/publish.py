@@ -18,7 +18,7 @@ from warehouse.publication import snapshot_publication
 
 # Columns every exception table starts with; the check's evidence columns follow.
 EXCEPTION_COLUMNS = (
-    "check_id", "stage", "severity", "owner", "entity_type", "entity_id", "amount_at_risk", "as_of",
+    "check_id", "stage", "severity", "owner", "entity_type", "entity_id", "amount_at_risk", "as_of", "began_at",
 )
 
 
@@ -32,11 +32,13 @@ def _materialise(con: duckdb.DuckDBPyConnection, check: Check, as_of: datetime) 
             ?::varchar as check_id, ?::varchar as stage, ?::varchar as severity,
             ?::varchar as owner, ?::varchar as entity_type, entity_id,
             amount_at_risk::decimal(18, 2) as amount_at_risk, ?::timestamptz as as_of,
-            found.* exclude (entity_id, amount_at_risk)
+            -- when the problem began, by the check's own rule; never after the run's as_of
+            least(found.began_at::timestamptz, ?::timestamptz) as began_at,
+            found.* exclude (entity_id, amount_at_risk, began_at)
         from found
         order by entity_id
         """,
-        [check.id, check.stage, check.severity, check.owner, check.entity, as_of],
+        [check.id, check.stage, check.severity, check.owner, check.entity, as_of, as_of],
     )
 
 

@@ -38,6 +38,8 @@ def test_catalog_lists_each_check_once_with_its_sql():
     assert len(ids) == len(set(ids))
     for check in all_checks():
         assert "entity_id" in check.sql and "amount_at_risk" in check.sql
+        # when the problem began, and the rule for it in the header (docs/checks.md)
+        assert " as began_at" in check.sql and "-- began_at: " in check.sql, check.id
 
 
 def test_order_capture_checks(warehouse):

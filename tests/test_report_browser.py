@@ -110,9 +110,9 @@ def browser():
 
 
 def ledger_figures(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str, float]:
-    open_now, money = con.execute(
-        "select count(*), coalesce(sum(amount_at_risk), 0) from exceptions.ledger where status <> 'resolved'"
-    ).fetchone()
+    open_now = con.execute("select count(*) from exceptions.ledger where status <> 'resolved'").fetchone()[0]
+    # each order counted once, as the publish measured it (tests/test_ledger.py proves the measure)
+    money = con.execute("select money_at_risk from exceptions.publications where as_of = ?", [as_of]).fetchone()[0]
     events = dict(con.execute(
         "select event, count(*) from exceptions.ledger_events where as_of = ? group by event", [as_of]
     ).fetchall())
@@ -272,8 +272,9 @@ def test_a_past_window_is_rendered_as_of_then_and_leaves_latest_alone(world):
     html = past.read_text()
     assert "data-past-window" in html
     open_then, money_then = con.execute(
-        "select sum(exceptions), sum(amount_at_risk) from exceptions.history where as_of = ? and status <> 'resolved'",
-        [PAST_WINDOW],
+        "select sum(exceptions), (select money_at_risk from exceptions.publications where as_of = ?) "
+        "from exceptions.history where as_of = ? and status <> 'resolved'",
+        [PAST_WINDOW, PAST_WINDOW],
     ).fetchone()
     assert f'data-kpi="open" data-value="{open_then}"' in html
     assert f'data-value="{float(money_then)}"' in html

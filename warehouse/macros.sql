@@ -16,3 +16,17 @@ create or replace macro business_hours_at(ts) as (
 -- Working hours elapsed from a to b (0 when b is not after a).
 create or replace macro business_hours_between(a, b) as
     greatest(0, business_hours_at(b) - business_hours_at(a));
+
+-- The instant h working hours after ts: the inverse of business_hours_between, like
+-- BusinessCalendar.add_business_hours (a sum that fills a day exactly lands on its close).
+create or replace macro add_business_hours(ts, h) as (
+    select min(
+        calendar.open_at
+        + to_microseconds(((business_hours_at(ts) + h - calendar.hours_before) * 3600000000)::bigint)
+    )
+    from core.business_calendar as calendar
+    where calendar.open_at is not null
+      and calendar.hours_before < business_hours_at(ts) + h
+      and business_hours_at(ts) + h
+          <= calendar.hours_before + (epoch(calendar.close_at) - epoch(calendar.open_at)) / 3600
+);

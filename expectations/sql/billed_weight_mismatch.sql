@@ -1,4 +1,5 @@
 -- grain: one row per invoice billing more weight than was declared, beyond tolerance
+-- began_at: when the invoice arrived: invoiced_at
 select
     invoice_id as entity_id,
     carrier,
@@ -7,6 +8,7 @@ select
     declared_weight_kg,
     billed_weight_kg,
     charged_amount,
+    invoiced_at as began_at,
     round(charged_amount * (1 - declared_weight_kg / billed_weight_kg), 2) as amount_at_risk
 from core.carrier_billing
 where shipment_count > 0

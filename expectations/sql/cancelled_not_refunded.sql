@@ -1,10 +1,12 @@
 -- grain: one row per cancelled order that kept more money than it refunded
+-- began_at: when the refund fell due: cancelled_at + refund_grace_hours
 select
     order_id as entity_id,
     cancelled_at,
     captured_amount,
     refunded_amount,
     last_refund_at,
+    cancelled_at + to_seconds(getvariable('refund_grace_hours') * 3600) as began_at,
     captured_amount - refunded_amount as amount_at_risk
 from core.order_payments
 where status = 'cancelled'

@@ -1,4 +1,5 @@
 -- grain: one row per invoice for a tracking number we never shipped
+-- began_at: when the invoice arrived: invoiced_at
 select
     invoice_id as entity_id,
     carrier,
@@ -6,6 +7,7 @@ select
     service,
     invoiced_at,
     billed_weight_kg,
+    invoiced_at as began_at,
     charged_amount as amount_at_risk
 from core.carrier_billing
 where shipment_count = 0

@@ -1,4 +1,5 @@
 -- grain: one row per order shipped after its promise, or still unshipped past it
+-- began_at: when the ship-by promise was missed: promised_ship_by
 select
     order_id as entity_id,
     status,
@@ -7,6 +8,7 @@ select
     round(
         (epoch(coalesce(last_shipped_at, getvariable('as_of'))) - epoch(promised_ship_by)) / 3600, 1
     ) as hours_late,
+    promised_ship_by as began_at,
     total_amount as amount_at_risk
 from core.order_fulfillment
 where status not in ('cancelled', 'pending_payment')

@@ -1,4 +1,5 @@
 -- grain: one row per paid order allocated late, or not yet allocated past the SLA
+-- began_at: when the allocation SLA expired: paid_at + allocation_sla_business_hours (business time)
 select
     order_id as entity_id,
     status,
@@ -6,6 +7,7 @@ select
     first_allocated_at,
     round(business_hours_between(paid_at, coalesce(first_allocated_at, getvariable('as_of'))), 1)
         as business_hours_to_allocate,
+    add_business_hours(paid_at, getvariable('allocation_sla_business_hours')) as began_at,
     total_amount as amount_at_risk
 from core.order_payments
 where paid_at is not null

@@ -1,4 +1,6 @@
 -- grain: one row per order with invalid or missing fields
+-- began_at: when the order was placed; the updated_at of the version at hand when placed_at
+-- is missing or in the future (then it cannot be trusted)
 select
     order_id as entity_id,
     array_to_string(invalid_fields, '; ') as problems,
@@ -6,6 +8,7 @@ select
     placed_at,
     currency,
     total_amount,
+    case when placed_at <= getvariable('as_of') then placed_at else updated_at end as began_at,
     total_amount as amount_at_risk
 from core.order_capture
 where not fields_valid

@@ -1,4 +1,5 @@
 -- grain: one row per shipment returned to sender with no return movement in stock since
+-- began_at: when the restock SLA expired: returned_at + restock_sla_business_hours (business time)
 select
     shipment_id as entity_id,
     order_id,
@@ -8,6 +9,7 @@ select
     returned_at,
     last_return_movement_at,
     round(business_hours_between(returned_at, getvariable('as_of')), 1) as business_hours_since_return,
+    add_business_hours(returned_at, getvariable('restock_sla_business_hours')) as began_at,
     order_total as amount_at_risk
 from core.shipment_tracking
 where returned_at is not null

@@ -1,4 +1,5 @@
 -- grain: one row per shipment with no carrier progress for N working days
+-- began_at: when the parcel went silent past the limit: last_event_at + stalled_business_days (business time)
 select
     shipment_id as entity_id,
     order_id,
@@ -9,6 +10,9 @@ select
     last_location,
     round(business_hours_between(last_event_at, getvariable('as_of')) / getvariable('business_day_hours'), 1)
         as working_days_silent,
+    add_business_hours(
+        last_event_at, getvariable('stalled_business_days') * getvariable('business_day_hours')
+    ) as began_at,
     order_total as amount_at_risk
 from core.shipment_tracking
 where last_status in ('picked_up', 'in_transit')

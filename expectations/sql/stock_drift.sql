@@ -1,4 +1,5 @@
 -- grain: one row per stock position whose snapshot disagrees with the previous one plus movements
+-- began_at: when the disagreeing snapshot was taken: snapshot_at
 select
     position_id as entity_id,
     warehouse_id,
@@ -10,6 +11,7 @@ select
     expected_on_hand,
     on_hand,
     on_hand - expected_on_hand as drift_units,
+    snapshot_at as began_at,
     abs(on_hand - expected_on_hand) * unit_price as amount_at_risk
 from core.stock_positions
 where previous_snapshot_at is not null and on_hand <> expected_on_hand

@@ -1,4 +1,6 @@
 -- grain: one row per shipment whose tracking number is malformed or unknown to its carrier
+-- began_at: a malformed number when the parcel shipped (shipped_at); an unknown one when the
+-- scan SLA expired: shipped_at + first_scan_sla_business_hours (business time)
 select
     shipment_id as entity_id,
     order_id,
@@ -7,6 +9,10 @@ select
     shipped_at,
     tracking_well_formed,
     event_count,
+    case
+        when not tracking_well_formed then shipped_at
+        else add_business_hours(shipped_at, getvariable('first_scan_sla_business_hours'))
+    end as began_at,
     order_total as amount_at_risk
 from core.shipment_tracking
 where not tracking_well_formed

@@ -1,9 +1,11 @@
 -- grain: one row per published as_of in the 7 days up to $as_of: active exceptions by severity
--- (two aligned lists), their money at risk, and what came in and went out at that run.
+-- (two aligned lists), their money at risk (each order once, as published; the per-check sum
+-- before that was kept), and what came in and went out at that run.
 with published as (
-    select distinct as_of
+    select as_of, arg_max(money_at_risk, published_at) as money_at_risk
     from exceptions.publications
     where as_of > $as_of::timestamptz - interval 7 day and as_of <= $as_of::timestamptz
+    group by as_of
 ),
 
 by_severity as (
@@ -37,7 +39,7 @@ select
     published.as_of,
     coalesce(active.severities, []) as severities,
     coalesce(active.exceptions, []) as exceptions,
-    coalesce(active.money_at_risk, 0) as money_at_risk,
+    coalesce(published.money_at_risk, active.money_at_risk, 0) as money_at_risk,
     coalesce(changes.arrived, 0) as arrived,
     coalesce(changes.resolved, 0) as resolved
 from published

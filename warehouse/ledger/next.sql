@@ -1,11 +1,15 @@
 -- grain: one row per exception ever seen, as it stands after the run at as_of,
 -- with the change the run made to it (event: new, reopened, escalated, resolved or null).
 -- Severities rank by their position in getvariable('severities'), lowest first.
+-- A new episode opens when the problem began (exceptions.current.began_at, the check's own
+-- rule), not when this run saw it; a reopened one no earlier than its last resolution, so
+-- episodes never overlap. first_seen_at keeps when the tool first saw the exception.
 create or replace temp table ledger_next as
 with found as (
     select
         md5(check_id || '|' || entity_id) as exception_id,
-        check_id, stage, entity_type, entity_id, owner, severity as base_severity, amount_at_risk, evidence
+        check_id, stage, entity_type, entity_id, owner, severity as base_severity, amount_at_risk, evidence,
+        began_at
     from exceptions.current
 ),
 
@@ -22,6 +26,7 @@ merged as (
         coalesce(found.entity_id, previous.entity_id) as entity_id,
         coalesce(found.owner, previous.owner) as owner,
         coalesce(found.base_severity, previous.base_severity) as base_severity,
+        found.began_at,
         found.exception_id is not null as is_found,
         previous.exception_id is not null as is_known,
         previous.status as previous_status,
@@ -55,7 +60,12 @@ episodes as (
 timed as (
     select
         episodes.*,
-        case when starts_episode then getvariable('as_of') else opened_at end as new_opened_at,
+        case
+            when starts_episode and is_known
+                then greatest(coalesce(began_at, getvariable('as_of')), resolved_at)
+            when starts_episode then coalesce(began_at, getvariable('as_of'))
+            else opened_at
+        end as new_opened_at,
         checks.escalate_every_business_hours
     from episodes
     left join exceptions.checks as checks on episodes.check_id = checks.check_id
