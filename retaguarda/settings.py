@@ -95,6 +95,7 @@ class Thresholds(_Strict):
     close_grace_hours: float = Field(ge=0)
     restock_sla_business_hours: float = Field(gt=0)
     weight_tolerance_pct: float = Field(ge=0)
+    split_parcel_window_hours: float = Field(ge=0)
 
 
 def _valid_pattern(value: str) -> str:
