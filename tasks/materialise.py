@@ -64,10 +64,13 @@ def materialised_counts(
     con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], as_of: datetime
 ) -> dict[str, int]:
     """Rows per check in the work tables; raises unless every check was materialised for `as_of`."""
-    try:
-        rows = con.execute(f"select check_id, as_of, row_count from {WORK_SCHEMA}.checks").fetchall()
-    except duckdb.CatalogException as exc:
-        raise StaleWorkError("no work tables: materialise the checks before validating or publishing") from exc
+    present = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'checks'",
+        [WORK_SCHEMA],
+    ).fetchone()[0]
+    if not present:  # checked first: an unknown table name would make DuckDB scan a Python variable
+        raise StaleWorkError("no work tables: materialise the checks before validating or publishing")
+    rows = con.execute(f"select check_id, as_of, row_count from {WORK_SCHEMA}.checks").fetchall()
     found = {check_id: (when, count) for check_id, when, count in rows}
     stale = sorted(check.id for check in checks if found.get(check.id, (None,))[0] != as_of)
     if stale:
