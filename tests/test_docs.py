@@ -8,6 +8,7 @@ from conftest import AS_OF
 from pydantic import BaseModel
 
 from expectations.catalog import all_checks, load_catalog
+from expectations.docs import render as render_checks
 from retaguarda.settings import Settings, load_settings
 from tasks.materialise import materialise_checks
 from tasks.publish import publish
@@ -31,9 +32,16 @@ def test_every_table_is_in_the_table_reference(warehouse):
     assert missing == []
 
 
-def test_every_check_is_in_the_check_reference():
+def test_the_check_reference_is_generated_from_the_catalog():
     reference = (DOCS / "checks.md").read_text()
+    assert reference == render_checks(load_catalog()), "stale: run python -m expectations.docs"
     assert [c.id for c in all_checks() if f"| `{c.id}` |" not in reference] == []
+
+
+def test_the_check_reference_shows_threshold_defaults_from_the_settings():
+    settings_default = load_settings(environ={}).thresholds.split_parcel_window_hours
+    row = next(line for line in render_checks(load_catalog()).splitlines() if "`split_shipment_overcharge`" in line)
+    assert row.endswith(f"`split_parcel_window_hours` = {settings_default:g} |")
 
 
 def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:

@@ -1,4 +1,5 @@
 -- grain: one row per open order still unpaid past the payment SLA
+-- offends when: not cancelled, no capture, and more than `payment_sla_hours` calendar hours since `placed_at`
 select
     order_id as entity_id,
     status,

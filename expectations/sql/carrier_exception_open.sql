@@ -1,4 +1,5 @@
 -- grain: one row per shipment whose last carrier event is an exception or a failed attempt
+-- offends when: the last event is `exception` or `failed_attempt`
 select
     shipment_id as entity_id,
     order_id,

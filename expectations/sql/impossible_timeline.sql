@@ -1,4 +1,5 @@
 -- grain: one row per order whose events happened in an impossible order
+-- offends when: a shipment delivered before it shipped, shipped before the order was paid, or paid before it was placed
 select
     order_id as entity_id,
     array_to_string(timeline_problems, '; ') as problems,

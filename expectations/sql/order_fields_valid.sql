@@ -1,4 +1,5 @@
 -- grain: one row per order with invalid or missing fields
+-- offends when: `customer_id` or `placed_at` missing; `total_amount`, `shipping_amount` or `discount_amount` negative; `currency` not in `accepted_currencies`; `placed_at` later than `as_of` plus `clock_skew_minutes`
 select
     order_id as entity_id,
     array_to_string(invalid_fields, '; ') as problems,

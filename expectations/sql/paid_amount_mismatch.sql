@@ -1,4 +1,5 @@
 -- grain: one row per paid order whose net capture differs from its total
+-- offends when: the order has a capture, is not `cancelled` or `returned`, and captured minus refunded differs from total_amount by more than `money_tolerance`
 select
     order_id as entity_id,
     status,

@@ -1,4 +1,5 @@
 -- grain: one row per cancelled order that has a shipment
+-- offends when: cancelled, and a shipment exists for it
 select
     order_id as entity_id,
     cancelled_at,

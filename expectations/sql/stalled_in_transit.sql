@@ -1,4 +1,5 @@
 -- grain: one row per shipment with no carrier progress for N working days
+-- offends when: the last event is `picked_up` or `in_transit` and more than `stalled_business_days` working days have passed since
 select
     shipment_id as entity_id,
     order_id,

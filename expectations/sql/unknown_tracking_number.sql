@@ -1,4 +1,5 @@
 -- grain: one row per shipment whose tracking number is malformed or unknown to its carrier
+-- offends when: tracking number malformed for its carrier, or the carrier reported no event at all for it `first_scan_sla_business_hours` business hours after `shipped_at`
 select
     shipment_id as entity_id,
     order_id,
