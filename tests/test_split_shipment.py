@@ -30,7 +30,8 @@ def parcel(con, shipment_id: str, shipped_at: str, *, warehouse: str = "WH-SP", 
 
 
 def found(con) -> list[tuple]:
-    return rows(con, f"select entity_id, split_parcels, amount_at_risk from ({CHECKS['split_shipment_overcharge'].sql})")
+    sql = CHECKS["split_shipment_overcharge"].sql
+    return rows(con, f"select entity_id, split_parcels, amount_at_risk from ({sql})")
 
 
 @pytest.fixture
