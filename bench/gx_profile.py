@@ -14,9 +14,9 @@ def _kind(statement: str) -> str:
     """The GX metric a statement computes, from its shape."""
     s = " ".join(statement.split())
     if s.startswith("SELECT COUNT(*) as unexpected_row_count"):
-        return "check: count(*) of the check query (unexpected_rows_query.row_count)"
-    if s.startswith("-- grain"):  # every expectations/sql file opens with its grain
-        return "check: the check query itself, 200 rows fetched (unexpected_rows_query.table)"
+        return "check: count(*) of its work table (unexpected_rows_query.row_count)"
+    if s.startswith("select * from work."):  # the materialised rows (tasks/materialise.py)
+        return "check: its work table, 200 rows fetched (unexpected_rows_query.table)"
     if s.startswith("select * from core."):
         return "batch: the asset's select * (once per batch)"
     if "UnexpectedCountSubquery" in s:

@@ -18,9 +18,9 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.registry import get_expectation_impl
 
-from expectations.catalog import Suite
+from expectations.catalog import Suite, all_checks
+from tasks.validate import contract_expectation
 
 # Columns added to an exported table, computed by DuckDB (counted in frame-building time).
 DERIVED: dict[str, list[str]] = {
@@ -122,8 +122,14 @@ def pandas_checks(v: dict[str, Any]) -> dict[str, PandasCheck]:
     }
 
 
+def without_twin(suites: tuple[Suite, ...], checks: dict[str, PandasCheck]) -> list[str]:
+    """Catalog checks that have no pandas expectation here: (c) leaves them out, and says so."""
+    return [check.id for check in all_checks(suites) if check.id not in checks]
+
+
 def frame_tables(suites: tuple[Suite, ...], checks: dict[str, PandasCheck]) -> list[str]:
-    tables = {suite.batch for suite in suites} | {checks[c.id].table for s in suites for c in s.checks}
+    tables = {suite.batch for suite in suites}
+    tables |= {checks[c.id].table for c in all_checks(suites) if c.id in checks}
     return sorted(tables)
 
 
@@ -156,9 +162,11 @@ def _groups(suite: Suite, checks: dict[str, PandasCheck]) -> dict[str, list[gxe.
     suite's batch (not_allocated_in_sla) is validated on that table's frame."""
     groups: dict[str, list[gxe.Expectation]] = {suite.batch: []}
     for position, (name, kwargs) in enumerate(suite.contract):
-        groups[suite.batch].append(get_expectation_impl(name)(**kwargs, meta={"key": f"contract:{position}"}))
+        groups[suite.batch].append(contract_expectation(name, kwargs, {"key": f"contract:{position}"}))
     for check in suite.checks:
-        planned = checks[check.id]
+        planned = checks.get(check.id)
+        if planned is None:
+            continue  # no pandas twin: listed by without_twin
         groups.setdefault(planned.table, []).append(planned.build(check.id))
     return groups
 

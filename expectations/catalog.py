@@ -24,6 +24,8 @@ ENTITIES = ("order", "order_line", "shipment", "stock_position", "tracking_numbe
 
 
 _VARIABLE = re.compile(r"getvariable\('([a-z_]+)'\)")
+# The comment lines every check's SQL opens with; docs/checks.md is generated from them.
+HEADERS = ("grain", "offends when", "began_at")
 
 
 class CatalogError(ValueError):
@@ -42,6 +44,16 @@ class Check:
     @property
     def sql(self) -> str:
         return (SQL_DIR / f"{self.id}.sql").read_text()
+
+    def header(self, name: str) -> str:
+        """The text of the SQL's opening `-- <name>: ...` comment line ('' when absent)."""
+        for line in self.sql.splitlines():
+            if not line.startswith("--"):
+                break
+            key, _, text = line.removeprefix("--").partition(":")
+            if key.strip() == name:
+                return text.strip()
+        return ""
 
     @property
     def parameters(self) -> list[str]:
@@ -69,7 +81,11 @@ def _check(stage: str, raw: dict, source: Path) -> Check:
         raise CatalogError(f"{where}: entity must be one of {ENTITIES}")
     if not (SQL_DIR / f"{identifier(raw['id'])}.sql").exists():
         raise CatalogError(f"{where}: missing SQL file expectations/sql/{raw['id']}.sql")
-    return Check(stage=stage, **raw)
+    check = Check(stage=stage, **raw)
+    missing = [name for name in HEADERS if not check.header(name)]
+    if missing:
+        raise CatalogError(f"{where}: its SQL must open with comment lines {[f'-- {n}: ...' for n in missing]}")
+    return check
 
 
 def _contract_kwargs(kwargs: dict, source: Path) -> dict:

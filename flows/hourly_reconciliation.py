@@ -19,6 +19,7 @@ from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
 from tasks.extract import FEEDS, extract_feed
 from tasks.land import land_feed
+from tasks.materialise import materialise_checks_task
 from tasks.publish import publish_task
 from tasks.report import build_report_task
 from tasks.retention import prune_task
@@ -46,8 +47,9 @@ def _check_and_publish(
 ) -> None:
     as_of = summary.window.end
     summary.model_rows = build_models_task(con, settings, as_of)
+    materialise_checks_task(con, suites, as_of)
     summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
-    publication = publish_task(con, suites, settings, summary.validations, summary.run_id, as_of)
+    publication = publish_task(con, suites, settings, summary.run_id, as_of)
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
     if publication.published:

@@ -1,4 +1,11 @@
-"""GX Data Docs for the data team: a run's validation results as GX renders them, kept bounded."""
+"""GX Data Docs for the data team: a run's validation results as GX renders them, kept bounded.
+
+An adapter: the run validates in an ephemeral GX context, and Data Docs need a file
+context, so each run's results are stored in the file context's validation results store
+under a run identifier, their suites rebuilt from the results, old runs pruned, and GX's
+public `build_data_docs` renders the new pages. tests/test_gx_duckdb.py pins each GX
+behaviour this relies on; docs/architecture.md says which GX upgrade would let it go.
+"""
 
 from __future__ import annotations
 

@@ -157,6 +157,7 @@ class Thresholds(_Strict):
     close_grace_hours: float = Field(ge=0, description="`delivered_not_closed`, calendar hours")
     restock_sla_business_hours: float = Field(gt=0, description="`return_not_restocked`")
     weight_tolerance_pct: float = Field(ge=0, description="`billed_weight_mismatch`")
+    split_parcel_window_hours: float = Field(ge=0, description="`split_shipment_overcharge`")
 
 
 def _valid_pattern(value: str) -> str:

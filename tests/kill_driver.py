@@ -31,8 +31,8 @@ POINTS = {
     "validation": lambda: setattr(
         validate_module, "validate_suites_with_results", kill_on_call(validate_module.validate_suites_with_results)
     ),
-    # Inside the publish transaction, after five exception tables were replaced.
-    "exception-tables": lambda: setattr(publish_module, "_materialise", kill_on_call(publish_module._materialise, 6)),
+    # Inside the publish transaction, after five materialised tables were swapped in.
+    "exception-tables": lambda: setattr(publish_module, "_swap_in", kill_on_call(publish_module._swap_in, 6)),
     "ledger": lambda: setattr(publish_module, "update_ledger", kill_on_call(publish_module.update_ledger)),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
@@ -46,3 +48,53 @@ def test_gx_sees_data_written_by_the_pipeline_connection(warehouse):
     warehouse.execute("insert into core.amounts values (2, 6)")
     second = _validate(warehouse, {}, gxe.ExpectTableRowCountToEqual(value=2))
     assert first[0].success and second[0].success
+
+
+# report/data_docs.py stores results it did not validate in a file context (the pipeline's
+# context is ephemeral). Each test below pins one GX behaviour that adapter relies on.
+
+
+def _results(warehouse, *suite_names):
+    warehouse.execute("create or replace table core.amounts as select 1 as id, -5 as amount")
+    context = gx.get_context(mode="ephemeral")
+    datasource = context.data_sources.add_duckdb(DuckDBDatasource.on(warehouse, {}))
+    batch = datasource.add_query_asset("amounts", query="select * from core.amounts").add_batch_definition_whole_table(
+        "whole").get_batch()
+    return [
+        batch.validate(gx.ExpectationSuite(name=name, expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0)]), result_format="BASIC")
+        for name in suite_names
+    ]
+
+
+def test_data_docs_renders_each_suite_of_a_run_where_run_pages_looks(warehouse, tmp_path):
+    from report.data_docs import build_data_docs, run_pages
+
+    index = build_data_docs(_results(warehouse, "payment", "handover"), tmp_path, run_name="run-1",
+                            run_time=datetime(2026, 11, 27, 15, tzinfo=UTC))
+    pages = run_pages(tmp_path, "run-1")
+    assert index.exists() and sorted(pages) == ["handover", "payment"]
+    assert "amount" in pages["payment"].read_text()  # the validated column, rendered by GX
+
+
+def test_data_docs_keeps_the_newest_runs_in_the_store_and_on_disk(warehouse, tmp_path):
+    from report.data_docs import build_data_docs, run_pages
+
+    results = _results(warehouse, "payment")
+    for hour in (13, 14, 15):
+        build_data_docs(results, tmp_path, keep=2, run_name=f"run-{hour}",
+                        run_time=datetime(2026, 11, 27, hour, tzinfo=UTC))
+    kept = {key.run_id.run_name for key in gx.get_context(mode="file", project_root_dir=str(tmp_path))
+            .validation_results_store.list_keys()}
+    assert kept == {"run-14", "run-15"}
+    assert [bool(run_pages(tmp_path, f"run-{hour}")) for hour in (13, 14, 15)] == [False, True, True]
+
+
+def test_a_stored_result_rebuilds_the_suite_it_validated(warehouse):
+    from report.data_docs import _suite_of
+
+    result = _results(warehouse, "payment")[0]
+    suite = _suite_of(result)
+    assert suite.name == "payment"
+    assert [e.expectation_type for e in suite.expectations] == [
+        r.expectation_config.type for r in result.results]

@@ -28,6 +28,7 @@ from simulator import simulate
 from tasks.extract import FEEDS, extract_folder
 from tasks.land import land_files
 from tasks.ledger import acknowledge
+from tasks.materialise import materialise_checks
 from tasks.publish import publish
 from tasks.transform import build_models
 from tasks.validate import validate_suites_with_results
@@ -82,6 +83,7 @@ def build_world(folder: Path) -> dict:
             acknowledge(con, first, "ana", "calling the carrier", as_of - timedelta(minutes=30))
         build_models(con, settings, as_of)
         runs[as_of] = uuid.uuid4().hex
+        materialise_checks(con, suites, as_of)
         assert publish(con, suites, settings, runs[as_of], as_of).published
     _, validations = validate_suites_with_results(con, settings.sql_variables(FEED_END), suites)
     docs = build_data_docs(validations, folder / "reports" / DATA_DOCS_DIR, run_name=runs[FEED_END],

@@ -1,4 +1,5 @@
 -- grain: one row per open order still unpaid past the payment SLA
+-- offends when: not cancelled, no capture, and more than `payment_sla_hours` calendar hours since `placed_at`
 -- began_at: when the payment SLA expired: placed_at + payment_sla_hours
 select
     order_id as entity_id,

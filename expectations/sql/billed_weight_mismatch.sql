@@ -1,4 +1,5 @@
 -- grain: one row per invoice billing more weight than was declared, beyond tolerance
+-- offends when: billed weight exceeds the shipment's declared weight by more than `weight_tolerance_pct` percent
 -- began_at: when the invoice arrived: invoiced_at
 select
     invoice_id as entity_id,

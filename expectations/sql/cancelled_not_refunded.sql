@@ -1,4 +1,5 @@
 -- grain: one row per cancelled order that kept more money than it refunded
+-- offends when: cancelled, captured more than refunded, and cancelled more than `refund_grace_hours` calendar hours ago
 -- began_at: when the refund fell due: cancelled_at + refund_grace_hours
 select
     order_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per shipment whose last carrier event is an exception or a failed attempt
+-- offends when: the last event is `exception` or `failed_attempt`
 -- began_at: when the carrier reported the exception or failed attempt: last_event_at
 select
     shipment_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per invoice for a tracking number we never shipped
+-- offends when: the tracking number was never on any of our shipments
 -- began_at: when the invoice arrived: invoiced_at
 select
     invoice_id as entity_id,

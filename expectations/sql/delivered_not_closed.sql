@@ -1,4 +1,5 @@
 -- grain: one row per order the carrier delivered that the shop still has open
+-- offends when: every shipment delivered more than `close_grace_hours` calendar hours ago, order status not `delivered` or `closed`
 -- began_at: when the close grace ran out: last_delivered_at + close_grace_hours
 select
     order_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per tracking number found on more than one shipment
+-- offends when: the same tracking number is on more than one shipment
 -- began_at: when the number's second shipment went out: the second-earliest shipped_at
 select
     tracking_number as entity_id,

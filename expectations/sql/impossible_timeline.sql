@@ -1,4 +1,5 @@
 -- grain: one row per order whose events happened in an impossible order
+-- offends when: a shipment delivered before it shipped, shipped before the order was paid, or paid before it was placed
 -- began_at: when the first contradiction could be seen, i.e. when the later of its two
 -- events happened: the shipment for delivered-before-shipped, the capture for
 -- shipped-before-paid, the placement for paid-before-placed

@@ -1,4 +1,5 @@
 -- grain: one row per fully delivered order delivered after its promise
+-- offends when: every shipment delivered, the last delivery after `promised_delivery_by`
 -- began_at: when the delivery promise was missed: promised_delivery_by
 select
     order_id as entity_id,

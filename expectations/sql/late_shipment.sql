@@ -1,4 +1,5 @@
 -- grain: one row per order shipped after its promise, or still unshipped past it
+-- offends when: not cancelled nor awaiting payment (`pending_payment`), and fulfilled after `promised_ship_by`, or not fulfilled while `promised_ship_by` has passed
 -- began_at: when the ship-by promise was missed: promised_ship_by
 select
     order_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per shipment with a label but no carrier scan within the SLA
+-- offends when: well-formed tracking number the carrier created a label for, but no scan (any status after `label_created`) within `first_scan_sla_business_hours` of `shipped_at`
 -- began_at: when the scan SLA expired: shipped_at + first_scan_sla_business_hours (business time)
 select
     shipment_id as entity_id,

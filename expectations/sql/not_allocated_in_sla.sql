@@ -1,4 +1,5 @@
 -- grain: one row per paid order allocated late, or not yet allocated past the SLA
+-- offends when: paid (first capture = paid_at), not cancelled, and the first allocation came more than `allocation_sla_business_hours` after paid_at, or has not come and that much business time has passed
 -- began_at: when the allocation SLA expired: paid_at + allocation_sla_business_hours (business time)
 select
     order_id as entity_id,

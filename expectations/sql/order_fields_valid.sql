@@ -1,4 +1,5 @@
 -- grain: one row per order with invalid or missing fields
+-- offends when: `customer_id` or `placed_at` missing; `total_amount`, `shipping_amount` or `discount_amount` negative; `currency` not in `accepted_currencies`; `placed_at` later than `as_of` plus `clock_skew_minutes`
 -- began_at: when the order was placed; the updated_at of the version at hand when placed_at
 -- is missing or in the future (then it cannot be trusted)
 select

@@ -1,4 +1,5 @@
 -- grain: one row per order whose total disagrees with its lines
+-- offends when: fields valid, and sum(quantity x unit_price) + shipping_amount - discount_amount differs from total_amount by more than `money_tolerance`
 -- began_at: when the order was placed with the wrong total: placed_at
 select
     order_id as entity_id,

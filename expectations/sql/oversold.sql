@@ -1,4 +1,5 @@
 -- grain: one row per stock position where allocations exceed stock on hand
+-- offends when: at the latest snapshot, `allocated` exceeds `on_hand`
 -- began_at: when the stock snapshot showing it was taken: snapshot_at
 select
     position_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per paid order whose net capture differs from its total
+-- offends when: the order has a capture, is not `cancelled` or `returned`, and captured minus refunded differs from total_amount by more than `money_tolerance`
 -- began_at: when the last payment that left the net off: the later of the first capture and the last refund
 select
     order_id as entity_id,

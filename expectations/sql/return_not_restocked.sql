@@ -1,4 +1,5 @@
 -- grain: one row per shipment returned to sender with no return movement in stock since
+-- offends when: returned to sender more than `restock_sla_business_hours` ago and no `return` movement for its order since
 -- began_at: when the restock SLA expired: returned_at + restock_sla_business_hours (business time)
 select
     shipment_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per cancelled order that has a shipment
+-- offends when: cancelled, and a shipment exists for it
 -- began_at: when both were true: the later of cancelled_at and the first shipment
 select
     order_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per shipment with no carrier progress for N working days
+-- offends when: the last event is `picked_up` or `in_transit` and more than `stalled_business_days` working days have passed since
 -- began_at: when the parcel went silent past the limit: last_event_at + stalled_business_days (business time)
 select
     shipment_id as entity_id,

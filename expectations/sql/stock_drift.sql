@@ -1,4 +1,5 @@
 -- grain: one row per stock position whose snapshot disagrees with the previous one plus movements
+-- offends when: the latest snapshot's `on_hand` differs from the previous snapshot's plus the movements in between (previous < occurred_at <= latest)
 -- began_at: when the disagreeing snapshot was taken: snapshot_at
 select
     position_id as entity_id,

@@ -1,4 +1,5 @@
 -- grain: one row per stock position whose free stock is below the reorder point
+-- offends when: not oversold, and at the latest snapshot `on_hand - allocated` is below the SKU's `reorder_point`
 -- began_at: when the snapshot showing it was taken: snapshot_at
 select
     position_id as entity_id,

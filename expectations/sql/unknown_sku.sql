@@ -1,4 +1,5 @@
 -- grain: one row per order line naming a SKU the catalog does not know
+-- offends when: fields valid, and the line's SKU is not in the SKU catalog
 -- began_at: when the order was placed with that line: placed_at
 with unknown as (
     select unnest(unknown_sku_lines) as line_key, placed_at

@@ -1,4 +1,5 @@
 -- grain: one row per shipment whose tracking number is malformed or unknown to its carrier
+-- offends when: tracking number malformed for its carrier, or the carrier reported no event at all for it `first_scan_sla_business_hours` business hours after `shipped_at`
 -- began_at: a malformed number when the parcel shipped (shipped_at); an unknown one when the
 -- scan SLA expired: shipped_at + first_scan_sla_business_hours (business time)
 select

@@ -1,4 +1,5 @@
 -- grain: one row per fulfilled order whose shipped items differ from its lines
+-- offends when: fulfilled, and the shipped (sku, quantity) totals differ from the ordered ones
 -- began_at: when the order's last shipment went out with the wrong items: last_shipped_at
 select
     order_id as entity_id,
