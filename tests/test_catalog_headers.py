@@ -22,9 +22,10 @@ def _load(tmp_path, monkeypatch, sql: str) -> catalog.Suite:
 
 
 def test_a_check_with_both_header_lines_loads_and_exposes_them(tmp_path, monkeypatch):
-    suite = _load(tmp_path, monkeypatch, "-- grain: one row per order\n-- offends when: always\n" + BODY)
+    suite = _load(tmp_path, monkeypatch,
+                  "-- grain: one row per order\n-- offends when: always\n-- began_at: placed_at\n" + BODY)
     check = suite.checks[0]
-    assert (check.header("grain"), check.header("offends when")) == ("one row per order", "always")
+    assert [check.header(name) for name in catalog.HEADERS] == ["one row per order", "always", "placed_at"]
 
 
 def test_a_check_without_its_offends_when_line_is_refused(tmp_path, monkeypatch):

@@ -189,6 +189,7 @@ def test_the_money_headline_counts_each_order_once_and_never_more_than_it_is_wor
     from test_models import seed_catalog
 
     from expectations.catalog import load_catalog
+    from tasks.materialise import materialise_checks
     from tasks.publish import publish
     from tasks.transform import build_models
 
@@ -210,6 +211,7 @@ def test_the_money_headline_counts_each_order_once_and_never_more_than_it_is_wor
     insert_raw(warehouse, "tracking_events", {"carrier": "loggi", "tracking_number": "LG1111111111",
                                               "event_at": monday, "status": "label_created", "location": "SP"})
     build_models(warehouse, settings, AS_OF)
+    materialise_checks(warehouse, load_catalog(), AS_OF)
     publish(warehouse, load_catalog(), settings, "r1", AS_OF)
 
     found = rows(warehouse, "select check_id, entity_id, amount_at_risk from exceptions.ledger order by all")
