@@ -62,12 +62,25 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """A setting the checks' SQL reads with getvariable(); declared once, in the first suite that uses it."""
+
+    name: str
+    default: float | int | list[str]
+    description: str
+    type: str = "number"  # number, integer or list (of text)
+    min: float | None = None  # the value may not be below this
+    above: float | None = None  # the value must be above this
+
+
+@dataclass(frozen=True)
 class Suite:
     stage: str
     title: str
     batch: str
     contract: tuple[tuple[str, dict], ...]
     checks: tuple[Check, ...]
+    thresholds: tuple[Threshold, ...] = ()
 
 
 def _check(stage: str, raw: dict, source: Path) -> Check:
@@ -99,6 +112,17 @@ def _contract_kwargs(kwargs: dict, source: Path) -> dict:
         raise CatalogError(f"{source.name}: contract: {exc.args[0]}") from exc
 
 
+def _threshold(name: str, raw: dict, source: Path) -> Threshold:
+    where = f"{source.name}: threshold {name}"
+    allowed = {"default", "description", "type", "min", "above"}
+    if not {"default", "description"} <= set(raw) <= allowed:
+        raise CatalogError(f"{where}: keys must be default, description and optionally type, min, above")
+    kind = "list" if isinstance(raw["default"], list) else raw.get("type", "number")
+    if kind not in ("number", "integer", "list"):
+        raise CatalogError(f"{where}: type must be number, integer or list")
+    return Threshold(name=identifier(name), **{**raw, "type": kind})
+
+
 def load_suite(path: Path) -> Suite:
     raw = yaml.safe_load(path.read_text())
     stage = raw["stage"]
@@ -116,22 +140,31 @@ def load_suite(path: Path) -> Suite:
         batch=f"{identifier(schema)}.{identifier(table)}",
         contract=contract,
         checks=checks,
+        thresholds=tuple(_threshold(name, dict(raw_t), path) for name, raw_t in (raw.get("thresholds") or {}).items()),
     )
 
 
 @cache
 def load_catalog() -> tuple[Suite, ...]:
-    """Every stage suite present, in fulfillment order; check ids are unique."""
+    """Every stage suite present, in fulfillment order; check ids and threshold names are unique."""
     suites = tuple(
         load_suite(SUITES_DIR / f"{stage}.yaml")
         for stage in STAGES
         if (SUITES_DIR / f"{stage}.yaml").exists()
     )
-    ids = [check.id for suite in suites for check in suite.checks]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise CatalogError(f"check ids used twice: {duplicated}")
+    for what, names in (
+        ("check ids", [check.id for suite in suites for check in suite.checks]),
+        ("thresholds", [t.name for suite in suites for t in suite.thresholds]),
+    ):
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise CatalogError(f"{what} declared twice: {duplicated}")
     return suites
+
+
+def all_thresholds() -> tuple[Threshold, ...]:
+    """Every threshold the checks read, in fulfillment order."""
+    return tuple(threshold for suite in load_catalog() for threshold in suite.thresholds)
 
 
 def configured_catalog(overrides: dict[str, dict[str, str | None]]) -> tuple[Suite, ...]:

@@ -30,7 +30,8 @@ Every check belongs to one fulfillment stage, has a stable id, a severity and an
 team, and yields one exception row per offending entity. Checks are evaluated **as of
 the end of the run's window** (`as_of`): only data stamped at or before `as_of` counts.
 Severity and owner can be changed per check in the settings (`checks:`); thresholds are
-set under `thresholds:` ([configuration](configuration.md)).
+declared with their defaults in the stage's suite (`expectations/<stage>.yaml`) and set
+under `thresholds:` ([configuration](configuration.md)).
 
 Entity ids:
 

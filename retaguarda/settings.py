@@ -17,7 +17,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -27,7 +27,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from expectations.catalog import SEVERITIES
+from expectations.catalog import SEVERITIES, all_thresholds
 from retaguarda.calendar import SUBDIVISIONS, BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,21 +143,17 @@ class CalendarSettings(_Strict):
         return value
 
 
-class Thresholds(_Strict):
-    accepted_currencies: list[str] = Field(description="`order_fields_valid`")
-    clock_skew_minutes: float = Field(
-        ge=0, description="how far in the future `placed_at` may be (`order_fields_valid`)"
-    )
-    money_tolerance: float = Field(ge=0, description="amounts closer than this match")
-    payment_sla_hours: float = Field(gt=0, description="`awaiting_payment_too_long`, calendar hours")
-    refund_grace_hours: float = Field(ge=0, description="`cancelled_not_refunded`, calendar hours")
-    allocation_sla_business_hours: float = Field(gt=0, description="`not_allocated_in_sla`")
-    first_scan_sla_business_hours: float = Field(gt=0, description="`no_first_scan`, `unknown_tracking_number`")
-    stalled_business_days: int = Field(gt=0, description="`stalled_in_transit`")
-    close_grace_hours: float = Field(ge=0, description="`delivered_not_closed`, calendar hours")
-    restock_sla_business_hours: float = Field(gt=0, description="`return_not_restocked`")
-    weight_tolerance_pct: float = Field(ge=0, description="`billed_weight_mismatch`")
-    split_parcel_window_hours: float = Field(ge=0, description="`split_shipment_overcharge`")
+def _thresholds_model() -> type[BaseModel]:
+    """The thresholds section, built from the thresholds the check suites declare (expectations/*.yaml)."""
+    kinds = {"number": float, "integer": int, "list": list[str]}
+    fields: dict[str, Any] = {
+        t.name: (kinds[t.type], Field(default=t.default, ge=t.min, gt=t.above, description=t.description))
+        for t in all_thresholds()
+    }
+    return create_model("Thresholds", __base__=_Strict, **fields)
+
+
+Thresholds = _thresholds_model()
 
 
 def _valid_pattern(value: str) -> str:
@@ -229,7 +225,11 @@ class Settings(BaseSettings):
     source: SourceSettings
     demo: DemoSettings
     calendar: CalendarSettings
-    thresholds: Thresholds
+    thresholds: Thresholds = Field(  # type: ignore[valid-type]
+        default_factory=Thresholds,
+        description="each check's SLAs and tolerances; declared, with their defaults, in the suite that uses them "
+        "(`expectations/<stage>.yaml`, `thresholds:`)",
+    )
     ledger: LedgerSettings
     report: ReportSettings
     alerts: AlertSettings
