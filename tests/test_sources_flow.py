@@ -15,6 +15,7 @@ from conftest import write_settings
 
 from flows.hourly_reconciliation import hourly_reconciliation
 from simulator import simulate
+from sources.mapping import BUILTIN_MAPPING
 from sources.quarantine import RejectionThresholdExceeded
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -58,7 +59,7 @@ def test_the_canonical_folder_through_the_builtin_mapping(tmp_path, prefect_serv
     assert all(summary.rows_landed[feed_name] > 0 for feed_name in ("orders", "stock", "carrier"))
     assert sum(summary.exceptions.values()) > 0
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    tables = {s["name"]: s["table"] for s in yaml.safe_load((feed / "mapping.yaml").read_text())["sources"]}
+    tables = {s["name"]: s["table"] for s in yaml.safe_load(BUILTIN_MAPPING.read_text())["sources"]}
     batches = con.execute(
         "select batch_id, source, file, rows_in, rows_loaded, rows_rejected from audit.batches order by file"
     ).fetchall()
