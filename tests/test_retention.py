@@ -28,7 +28,9 @@ def test_superseded_raw_rows_go_the_latest_versions_stay(warehouse):
 def test_old_history_goes_open_exceptions_stay(warehouse):
     load_reference_tables(warehouse, load_settings(environ={}), AS_OF)
     warehouse.execute(MACROS.read_text())
-    warehouse.execute("create table staging.orders (order_id varchar, total_amount decimal(18, 2))")  # money caps
+    # the order values the money figure caps by, in staging.orders' shape
+    warehouse.execute("create table staging.orders "
+                      "(order_id varchar, total_amount decimal(18, 2), _batch_id varchar, _row_number bigint)")
     warehouse.execute("insert into exceptions.checks values "
                       "('oversold', 'allocation', 'stock_position', 'high', 'planning', 'oversold', null)")
     run(warehouse, MONDAY, ("oversold", "WH:A"), ("oversold", "WH:B"))
