@@ -29,15 +29,15 @@ log = logging.getLogger(__name__)
 
 # canonical raw table -> (feed, file pattern under the source folder, format)
 FEED_FILES: dict[str, tuple[str, str, str]] = {
-    "orders": ("orders", "orders/page-*.json", "order_pages"),
-    "skus": ("stock", "stock/skus.csv", "csv"),
-    "allocations": ("stock", "stock/allocations.csv", "csv"),
-    "stock_snapshots": ("stock", "stock/stock_snapshots.csv", "csv"),
-    "stock_movements": ("stock", "stock/stock_movements.csv", "csv"),
-    "shipments": ("stock", "stock/shipments.csv", "csv"),
-    "shipment_lines": ("stock", "stock/shipment_lines.csv", "csv"),
-    "tracking_events": ("carrier", "carrier/tracking_events.jsonl", "jsonl"),
-    "carrier_invoices": ("carrier", "carrier/carrier_invoices.csv", "csv"),
+    "orders": ("orders", "orders/*page-*.json", "order_pages"),
+    "skus": ("stock", "stock/*skus.csv", "csv"),
+    "allocations": ("stock", "stock/*allocations.csv", "csv"),
+    "stock_snapshots": ("stock", "stock/*stock_snapshots.csv", "csv"),
+    "stock_movements": ("stock", "stock/*stock_movements.csv", "csv"),
+    "shipments": ("stock", "stock/*shipments.csv", "csv"),
+    "shipment_lines": ("stock", "stock/*shipment_lines.csv", "csv"),
+    "tracking_events": ("carrier", "carrier/*tracking_events.jsonl", "jsonl"),
+    "carrier_invoices": ("carrier", "carrier/*carrier_invoices.csv", "csv"),
 }
 FEEDS = ("orders", "stock", "carrier")
 
