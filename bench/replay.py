@@ -111,7 +111,7 @@ def replay(workdir: Path, seed: int, first: datetime, hours: int, days: int = 3,
         found = open_ledger(settings.warehouse.path)
         score.runs += 1
         stamp = end.strftime("%Y-%m-%dT%H:%MZ")
-        for check, entity in found & truth:
+        for check, _entity in found & truth:
             score.tp[check] += 1
         for check, entity in found - truth:
             score.fp[check] += 1

@@ -11,13 +11,34 @@ import csv
 import io
 import json
 import random
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from .clock import DAY, HOUR
 from .model import Order, change_times
 from .timeworld import LOOKBACK, Anomaly, TimeWorld, hour_stamp, seen
-from .writers import _per_sku, kg, money, ts
+
+def ts(t: int | None) -> str | None:
+    return None if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def kg(grams: int) -> str:
+    return f"{grams // 1000}.{grams % 1000:03d}"
+
+
+def _per_sku(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """One line per SKU, as a WMS export lists a shipment (a wrong pick can repeat a SKU)."""
+    totals: dict[str, int] = {}
+    for sku, quantity in lines:
+        totals[sku] = totals.get(sku, 0) + quantity
+    return list(totals.items())
+
 
 RESEND_SHARE = 0.05  # now and then the order API hands the previous hour's page over again
 

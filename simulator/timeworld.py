@@ -24,17 +24,23 @@ from itertools import count
 
 from retaguarda.calendar import BusinessCalendar
 
-from .anomalies import ORDER_INJECTORS, Injection, _can_share, _single
-from .billing import TARIFFS
+from .anomalies import HOUR_INJECTORS, ORDER_INJECTORS, Injection
+from .billing import INVOICE_INJECTORS, Invoice, invoice
 from .clock import DAY, HOUR, Clock
 from .model import Order, Shipment, finalize
 from .orders import draw_order, placement_times
-from .world import CARRIERS, WAREHOUSES, World
+from .stock import STOCK_INJECTORS, StockProblem
+from .world import WAREHOUSES, World
 
 LOOKBACK = 30 * DAY  # every order's life, fixes and invoices included, ends within this
 RECEIPT_HOUR_UTC = 2
 SNAPSHOT_HOUR_UTC = 3
-STOCK_CHECKS = ("oversold", "stock_drift", "stockout_risk")
+
+
+def catalog_checks() -> frozenset[str]:
+    """The check ids of the catalog (expectations/): the simulator injects what the pipeline checks."""
+    from expectations.catalog import all_checks
+    return frozenset(check.id for check in all_checks())
 
 
 def default_thresholds() -> dict:
@@ -80,19 +86,6 @@ class HourTracking:
 
 
 @dataclass(frozen=True, slots=True)
-class Invoice:
-    invoice_id: str
-    invoiced_at: int
-    carrier: str
-    tracking: str
-    billed_g: int
-    charged: int
-    service: str
-    declared_g: int | None
-    check: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Anomaly:
     check: str
     entity: str
@@ -124,6 +117,9 @@ class TimeWorld:
         self.far = self.clock.midnights[-1] - 200 * DAY
         self.world = World(random.Random(seed), orders_per_hour * 24 * 30)
         self.th = thresholds if thresholds is not None else default_thresholds()
+        self.checks = catalog_checks()
+        if "split_parcel_window_hours" in self.th:
+            self.world.split_gap_bh = self.th["split_parcel_window_hours"] + 1
         self.day_hours = self.calendar.close_hour - self.calendar.open_hour
         self.targets = self._targets()
         self._buckets: dict[int, Bucket] = {}
@@ -169,22 +165,15 @@ class TimeWorld:
         if self.rate <= 0:
             return out
         rng = random.Random(f"{self.seed}:anomalies:{h}")
-        c = Injection(self.clock, self.world, self.far, rng, self.rate)
-        # one reused label: two parcels of the hour leave the same dock under one number
-        parcels = sorted(((s.carrier, s.shipped, o.order_id, o, s) for o in orders
-                          if (s := _single(o)) is not None), key=lambda p: (p[0], p[1], p[2]))
-        for a, b in zip(parcels, parcels[1:], strict=False):
-            if a[3].anomaly or b[3].anomaly or not _can_share(c, a[3], a[4], b[4]):
-                continue
-            if rng.random() < self.rate * 3:
-                s1, s2 = a[4], b[4]
-                s1.tracking, s1.events, s1.shared, s2.shared = s2.tracking, s2.events, True, True
-                a[3].anomaly = b[3].anomaly = "duplicate_tracking_number"
-                out.append(("duplicate_tracking_number", [s2.tracking], b[3]))
+        c = Injection(self.clock, self.world, self.far, rng, self.rate, thresholds=self.th)
+        for check, inject_hour in HOUR_INJECTORS.items():
+            if check in self.checks:
+                out += [(check, entities, o) for entities, o in inject_hour(c, orders)]
+        order_checks = [(k, f) for k, f in ORDER_INJECTORS.items() if k in self.checks]
         for o in orders:
             if o.anomaly:
                 continue
-            for check, inject in ORDER_INJECTORS.items():
+            for check, inject in order_checks:
                 if rng.random() < self.rate:
                     entities = inject(c, o)
                     if entities is not None:
@@ -211,16 +200,14 @@ class TimeWorld:
                 declared = lightest.pop(s.tracking, s.weight_g)
                 mismatch = s.billed_factor > 1.1
                 billed = round(declared * (s.billed_factor if mismatch else factor))
-                inv = _invoice(delivered + s.invoice_delay, s.carrier, s.tracking, billed, declared,
+                inv = invoice(delivered + s.invoice_delay, s.carrier, s.tracking, billed, declared,
                                "billed_weight_mismatch" if mismatch else None)
                 invoices.append(inv)
                 if mismatch:
                     mismatched.add(inv.invoice_id)
-        if self.rate > 0 and rng.random() < self.rate * self.per_hour / 2:
-            carrier = CARRIERS[rng.randrange(3)]
-            invoices.append(_invoice(h * HOUR + rng.randint(HOUR, 4 * DAY), carrier,
-                                     self.world.tracking.next(carrier), rng.randint(200, 5000), None,
-                                     "charge_without_shipment"))
+        for check, inject in INVOICE_INJECTORS.items():
+            if check in self.checks and self.rate > 0 and rng.random() < self.rate * self.per_hour / 2:
+                invoices.append(inject(rng, self.world, h * HOUR))
         return invoices, mismatched
 
     # --- truth -----------------------------------------------------------------------
@@ -266,6 +253,9 @@ class TimeWorld:
             elif check == "delivered_not_closed":
                 d = s.last("delivered")
                 vis = max(seen(arr[-1]), d + th["close_grace_hours"] * HOUR + 1)
+            elif check == "split_shipment_overcharge":
+                tracks = {x.tracking for x in o.ships}
+                vis = seen(max(i.invoiced_at for i in b.invoices if i.tracking in tracks))
             elif check in ("stalled_in_transit", "carrier_exception_open", "late_delivery",
                            "billed_weight_mismatch"):
                 continue  # worked out below from every parcel's timeline
@@ -367,69 +357,45 @@ class TimeWorld:
                 for m in _order_moves(o):
                     if m[0] <= snap and m[4]:
                         alloc[(m[1], m[2])] = alloc.get((m[1], m[2]), 0) + m[4]
-        before = {p: 0 for p in positions}  # on-hand delta since the receipt, at the snapshot
+        before = dict.fromkeys(positions, 0)  # on-hand delta since the receipt, at the snapshot
         for m in booked:
             if receipt < m[0] <= snap:
                 before[(m[1], m[2])] += m[3]
-        extra, truth, unbooked = [], [], {}
-        if self.opened <= receipt - DAY and self.rate > 0:
+        problems: dict[tuple[str, str], StockProblem] = {}
+        truth: list[Anomaly] = []
+        checks = [c for c in STOCK_INJECTORS if c in self.checks]
+        if self.opened <= receipt - DAY and self.rate > 0 and checks:
             for pos in positions:
-                if rng.random() >= self.rate / 3:
+                if rng.random() >= self.rate / len(checks):
                     continue
-                check = STOCK_CHECKS[rng.randrange(3)]
-                on_hand, allocated = self.targets[pos] + before[pos], alloc.get(pos, 0)
-                t0 = receipt + rng.randint(5 * 60, 50 * 60)
-                entity = f"{pos[0]}:{pos[1]}"
-                if check == "stock_drift":  # units lost and nobody booked it, until someone does
-                    loss = -rng.randint(2, 4)
-                    unbooked[pos] = loss
-                    if rng.random() < 0.5:
-                        fixed = snap + rng.randint(2 * HOUR, 12 * HOUR)
-                        extra.append((t0, pos[0], pos[1], loss, 0, "adjustment", "", fixed))
-                        truth.append(Anomaly(check, entity, seen(snap), seen(fixed)))
-                    else:
-                        truth.append(Anomaly(check, entity, seen(snap), seen(snap + DAY)))
-                    continue
-                if check == "oversold":
-                    if allocated < 1:
-                        continue
-                    target = allocated - rng.randint(1, min(3, allocated))
-                else:
-                    reorder = self.world.sku[pos[1]].reorder_point
-                    target = allocated + reorder - rng.randint(1, reorder)
-                extra.append((t0, pos[0], pos[1], target - on_hand, 0, "adjustment", "", t0))
-        physical = {p: self.targets[p] for p in positions}
-        for m in booked:
-            if receipt < m[0] <= snap:
-                physical[(m[1], m[2])] += m[3]
-        for m in extra:
-            physical[(m[1], m[2])] += m[3]
-        for p, loss in unbooked.items():
-            if not any(e[1:3] == p and e[3] == loss for e in extra):
-                physical[p] += loss
+                check = checks[rng.randrange(len(checks))]
+                reorder = self.world.sku[pos[1]].reorder_point
+                got = STOCK_INJECTORS[check](rng, self.targets[pos] + before[pos], alloc.get(pos, 0), reorder,
+                                             receipt, snap)
+                if got is not None:
+                    problems[pos] = got
+                    truth += [Anomaly(check, f"{pos[0]}:{pos[1]}", v, f) for v, f in got.truth]
+        physical = {p: self.targets[p] + before[p] + (problems[p].physical if p in problems else 0)
+                    for p in positions}
         snapshots = [(snap, p[0], p[1], physical[p], alloc.get(p, 0)) for p in positions]
         for t, wh, sku, on_hand, allocated in snapshots:
             reorder = self.world.sku[sku].reorder_point
             check = "oversold" if allocated > on_hand else (
                 "stockout_risk" if on_hand - allocated < reorder else None)
-            if check:
+            if check in self.checks:
                 truth.append(Anomaly(check, f"{wh}:{sku}", seen(t), seen(t + DAY)))
         # tomorrow's receipt tops every position back up to its target
-        net = {p: 0 for p in positions}
+        net = {p: problems[p].physical if p in problems else 0 for p in positions}
         for m in booked:
             if receipt < m[0] <= nxt:
                 net[(m[1], m[2])] += m[3]
-        for m in extra:
-            net[(m[1], m[2])] += m[3]
-        for p, loss in unbooked.items():
-            if not any(e[1:3] == p and e[3] == loss for e in extra):
-                net[p] += loss
-        receipts = [(nxt, p[0], p[1], -d, 0, "receipt" if d < 0 else "adjustment", "")
+        receipts = [(nxt, p[0], p[1], -d, "receipt" if d < 0 else "adjustment", "", nxt)
                     for p, d in sorted(net.items()) if d]
         # (occurred_at, warehouse, sku, delta, reason, order_id, arrives_at)
         movements = [(m[0], m[1], m[2], m[3], m[5], m[6], m[0]) for m in booked]
-        movements += [(m[0], m[1], m[2], m[3], m[5], m[6], m[7]) for m in extra]
-        movements += [(m[0], m[1], m[2], m[3], m[5], m[6], m[0]) for m in receipts]
+        movements += [(t, p[0], p[1], d, "adjustment", "", arrives) for p, got in sorted(problems.items())
+                      for t, d, arrives in got.booked]
+        movements += receipts
         got = {"snapshots": snapshots, "movements": movements, "truth": truth}
         self._days[day] = got
         if len(self._days) > 64:
@@ -509,14 +475,6 @@ def _order_moves(o: Order) -> list[tuple[int, str, str, int, int, str, str]]:
         if s.restock is not None:
             out += [(s.restock, wh, sku, qty, 0, "return", oid) for sku, qty in s.lines]
     return out
-
-
-def _invoice(at: int, carrier: str, tracking: str, billed_g: int, declared_g: int | None,
-             check: str | None) -> Invoice:
-    service, base, per_kg = TARIFFS[carrier]
-    charged = base + per_kg * billed_g // 1000
-    return Invoice(f"INV-{tracking}", at - at % HOUR, carrier, tracking, billed_g, charged, service,
-                   declared_g, check)
 
 
 @lru_cache(maxsize=4)
