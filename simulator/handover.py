@@ -19,6 +19,7 @@ from .clock import DAY, HOUR
 from .model import Order, change_times
 from .timeworld import LOOKBACK, Anomaly, TimeWorld, hour_stamp, seen
 
+
 def ts(t: int | None) -> str | None:
     return None if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 

@@ -98,7 +98,7 @@ def test_some_files_are_delivered_again_byte_for_byte(folder):
     again = sorted((folder / "orders").glob("*-page-0002.json"))
     assert again, "now and then the API hands an hour over again"
     for page in again:
-        before = datetime.strptime(page.name[:10], "%Y%m%d%H") - timedelta(hours=1)
+        before = datetime.strptime(page.name[:10], "%Y%m%d%H").replace(tzinfo=UTC) - timedelta(hours=1)
         assert page.read_bytes() == (folder / "orders" / f"{before:%Y%m%d%H}-page-0001.json").read_bytes()
 
 
