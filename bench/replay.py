@@ -119,6 +119,12 @@ def replay(workdir: Path, seed: int, first: datetime, hours: int, days: int = 3,
         for check, entity in truth - found:
             score.fn[check] += 1
             score.misses.append((stamp, "missed", check, entity))
+        print(f"{stamp} seed {seed}: {len(found & truth)} right, {len(found - truth)} false positives, "
+              f"{len(truth - found)} missed, {score.seconds[-1]:.0f}s", file=sys.stderr, flush=True)
+        for pair in sorted(found - truth)[:5]:
+            print("    false positive", *pair, file=sys.stderr, flush=True)
+        for pair in sorted(truth - found)[:5]:
+            print("    missed", *pair, file=sys.stderr, flush=True)
         resolved = before - found
         for pair in resolved:
             if pair in truth_before and pair not in truth:
