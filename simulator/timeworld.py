@@ -62,9 +62,9 @@ class HourTracking:
 
     def __init__(self, h: int) -> None:
         self.serial = {
-            "correios": 10**8 + (h % 100_000) * 1000,
+            "correios": 10**8 + (h % 10_000) * 10_000,
             "jadlog": 10**13 + (h % 10**8) * 10_000,
-            "loggi": 10**9 + (h % 10**6) * 1000,
+            "loggi": 10**9 + (h % 10**5) * 10_000,
         }
 
     def next(self, carrier: str) -> str:

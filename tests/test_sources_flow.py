@@ -31,13 +31,13 @@ def test_the_demo_folder_as_mapped_sources(tmp_path, prefect_server):
     simulate(feed, start=WINDOW_START - timedelta(days=1), end=WINDOW_START + timedelta(hours=1), seed=3,
              orders_per_hour=6, anomaly_rate=0.05)
     shutil.copy(EXAMPLES / "canonical_feeds" / "mapping.yaml", feed / "mapping.yaml")
-    skus = feed / "stock" / "skus.csv"
+    skus = sorted((feed / "stock").glob("*skus.csv"))[0]
     lines = skus.read_text().splitlines()
     skus.write_text("\n".join([lines[0] + ",ean"] + [line + ",789" for line in lines[1:]]) + "\n")
     settings = mapped_settings(tmp_path, feed / "mapping.yaml")
 
     summary = hourly_reconciliation(window_start=WINDOW_START, settings_file=settings)
-    assert summary.schema_drift == ["skus: skus.csv: new column 'ean'"]
+    assert summary.schema_drift == [f"skus: {skus.name}: new column 'ean'"]
     assert all(summary.rows_landed[feed_name] > 0 for feed_name in ("orders", "stock", "carrier"))
     assert sum(summary.exceptions.values()) > 0
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
