@@ -12,6 +12,7 @@ closed throughout).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -139,6 +140,23 @@ def replay(workdir: Path, seed: int, first: datetime, hours: int, days: int = 3,
                     score.flaps += 1
         resolved_once |= resolved
         before, truth_before = found, truth
+        save(score, workdir / "score.json")
+    return score
+
+
+def save(score: Score, path: Path) -> None:
+    """The score so far, so a replay stopped early still reports the runs it finished."""
+    data = {name: dict(getattr(score, name)) for name in ("tp", "fp", "fn")}
+    data.update({name: getattr(score, name) for name in
+                 ("runs", "resolved_ok", "resolved_wrong", "reopened_ok", "flaps", "seconds", "misses")})
+    path.write_text(json.dumps(data, indent=1))
+
+
+def load(path: Path) -> Score:
+    data = json.loads(path.read_text())
+    score = Score(**{name: Counter(data.pop(name)) for name in ("tp", "fp", "fn")})
+    for name, value in data.items():
+        setattr(score, name, [tuple(m) for m in value] if name == "misses" else value)
     return score
 
 
@@ -181,8 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders-per-hour", type=float, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--show-misses", type=int, default=20)
+    parser.add_argument("--table-from", type=Path, nargs="+", default=None,
+                        help="print the table of earlier replays from their <workdir>/seed<N>/score.json")
     args = parser.parse_args(argv)
     scores = {}
+    if args.table_from:
+        for path in args.table_from:
+            scores[int(path.parent.name.removeprefix("seed"))] = load(path)
+        print(table(scores, max(s.runs for s in scores.values()), args.first))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         root = args.workdir or Path(tmp)
         for seed in args.seeds:

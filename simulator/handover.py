@@ -152,7 +152,7 @@ def hour_files(tw: TimeWorld, h: int) -> dict[str, str]:
     stock["stock_movements"] = [[f"M-{stamp}-{n:05d}", ts(t), wh, sku, d, reason, oid or None]
                                 for n, (t, wh, sku, d, reason, oid, _) in enumerate(moves, start=1)]
     for name, header in STOCK_FILES.items():
-        if name != "skus" or stock[name]:
+        if stock[name]:  # an export with nothing in it is not sent
             files[f"stock/{stamp}-{name}.csv"] = _csv(header, stock[name])
     events, done = [], set()
     for b in buckets:
@@ -165,16 +165,18 @@ def hour_files(tw: TimeWorld, h: int) -> dict[str, str]:
                 events += [(arr, t, s.carrier, s.tracking, status, place)
                            for arr, (t, status, place) in zip(arrivals, s.events, strict=True) if a <= arr < z]
     events.sort()
-    files[f"carrier/{stamp}-tracking_events.jsonl"] = "".join(
-        json.dumps({"carrier": c, "tracking_number": n, "event_at": ts(t), "status": st, "location": p},
-                   ensure_ascii=False) + "\n"
-        for _, t, c, n, st, p in events
-    )
+    if events:
+        files[f"carrier/{stamp}-tracking_events.jsonl"] = "".join(
+            json.dumps({"carrier": c, "tracking_number": n, "event_at": ts(t), "status": st, "location": p},
+                       ensure_ascii=False) + "\n"
+            for _, t, c, n, st, p in events
+        )
     invoices = sorted((i for b in buckets for i in b.invoices if a <= i.invoiced_at < z),
                       key=lambda i: i.invoice_id)
-    files[f"carrier/{stamp}-carrier_invoices.csv"] = _csv(INVOICE_COLUMNS, (
-        [i.invoice_id, i.carrier, i.tracking, kg(i.billed_g), money(i.charged), i.service, ts(i.invoiced_at)]
-        for i in invoices))
+    if invoices:
+        files[f"carrier/{stamp}-carrier_invoices.csv"] = _csv(INVOICE_COLUMNS, (
+            [i.invoice_id, i.carrier, i.tracking, kg(i.billed_g), money(i.charged), i.service, ts(i.invoiced_at)]
+            for i in invoices))
     return files
 
 

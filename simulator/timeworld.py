@@ -222,7 +222,7 @@ class TimeWorld:
             if check in ("order_fields_valid", "order_total_mismatch", "unknown_sku"):
                 vis = seen(o.placed)
             elif check in ("paid_amount_mismatch", "impossible_timeline"):
-                vis = seen(max(t for t, k, _ in o.payments if k == "capture"))
+                vis = seen(max([o.placed] + [t for t, k, _ in o.payments if k == "capture"]))
             elif check == "awaiting_payment_too_long":
                 vis = o.placed + th["payment_sla_hours"] * HOUR + 1
                 fix = seen(o.cancel) if o.cancel is not None else None
