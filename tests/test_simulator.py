@@ -85,12 +85,15 @@ def test_each_file_holds_only_what_its_hour_handed_over(folder):
         for order in orders:
             latest[order["order_id"]] = max(latest.get(order["order_id"], ""), order["updated_at"])
         assert all(v.startswith(start) for v in latest.values()), page.name
-        events = (folder / "carrier" / f"{stamp}-tracking_events.jsonl").read_text().splitlines()
+        path = folder / "carrier" / f"{stamp}-tracking_events.jsonl"
+        events = path.read_text().splitlines() if path.exists() else []  # a quiet hour sends nothing
         stamps = [json.loads(e)["event_at"] for e in events]
         assert all(s[:13] <= start for s in stamps)
         late_events += sum(s[:13] < start for s in stamps)
-        with (folder / "stock" / f"{stamp}-shipments.csv").open() as f:
-            assert all(r["shipped_at"].startswith(start) for r in csv.DictReader(f))
+        shipments = folder / "stock" / f"{stamp}-shipments.csv"
+        if shipments.exists():
+            with shipments.open() as f:
+                assert all(r["shipped_at"].startswith(start) for r in csv.DictReader(f))
     assert late_events > 0, "some carrier events arrive hours after they happened"
 
 
