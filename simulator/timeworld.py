@@ -52,6 +52,11 @@ def hour_stamp(h: int) -> str:
     return time.strftime("%Y%m%d%H", time.gmtime(h * HOUR))
 
 
+def past(clock: Clock, t: int, hours: float) -> int:
+    """The first instant more than `hours` business hours after t (a check's `> threshold`)."""
+    return clock.add(t, hours + 1 / HOUR)
+
+
 def seen(t: int) -> int:
     """The end of the first hourly window whose hand-over carries something arriving at t."""
     return t - t % HOUR + HOUR
@@ -232,7 +237,7 @@ class TimeWorld:
                 refunds = [t for t, k, _ in o.payments if k == "refund"]
                 fix = seen(refunds[0]) if refunds else None
             elif check == "not_allocated_in_sla":
-                vis = max(seen(o.paid), clock.add(o.paid, th["allocation_sla_business_hours"]) + 1)
+                vis = max(seen(o.paid), past(clock, o.paid, th["allocation_sla_business_hours"]))
             elif check == "late_shipment":
                 vis = max(seen(o.paid), o.promise + 1)
             elif check == "wrong_item_shipped":
@@ -242,13 +247,13 @@ class TimeWorld:
             elif check == "duplicate_tracking_number":
                 vis = seen(max(x.shipped for x in _sharing(b, entities[0])))
             elif check == "no_first_scan":
-                vis = max(seen(arr[0]), clock.add(s.shipped, th["first_scan_sla_business_hours"]) + 1)
+                vis = max(seen(arr[0]), past(clock, s.shipped, th["first_scan_sla_business_hours"]))
             elif check == "unknown_tracking_number":
                 well = not s.events and _well_formed(s)
-                vis = clock.add(s.shipped, th["first_scan_sla_business_hours"]) + 1 if well else seen(s.shipped)
+                vis = past(clock, s.shipped, th["first_scan_sla_business_hours"]) if well else seen(s.shipped)
             elif check == "return_not_restocked":
                 back = s.last("returned_to_sender")
-                vis = max(seen(arr[-1]), clock.add(back, th["restock_sla_business_hours"]) + 1)
+                vis = max(seen(arr[-1]), past(clock, back, th["restock_sla_business_hours"]))
                 fix = seen(s.restock) if s.restock is not None else None
             elif check == "delivered_not_closed":
                 d = s.last("delivered")
@@ -289,7 +294,7 @@ class TimeWorld:
                 if status in ("exception", "failed_attempt"):
                     spans["carrier_exception_open"].append((t0, t1))
                 elif status in ("picked_up", "in_transit"):
-                    cross = max(t0, self.clock.add(at, limit) + 1)
+                    cross = max(t0, past(self.clock, at, limit))
                     if t1 is None or cross < t1:
                         spans["stalled_in_transit"].append((cross, t1))
             for check, intervals in spans.items():
