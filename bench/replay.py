@@ -1,6 +1,6 @@
 """Replay consecutive hourly runs of the real flow on the demo world and score the open ledger.
 
-    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --first 2026-11-19T12:00:00Z
+    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --days 3 --first 2026-11-20T03:00:00+00:00
 
 After every run the open ledger (status open, acknowledged or reopened) is compared with
 the simulator's truth at the window end: recall and precision per check, and the ledger's
@@ -193,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replay", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23])
     parser.add_argument("--hours", type=int, default=72)
-    parser.add_argument("--first", type=datetime.fromisoformat, default=datetime(2026, 11, 19, 12, tzinfo=UTC),
-                        help="start of the first window (default: the Thursday before Consciência Negra)")
+    parser.add_argument("--first", type=datetime.fromisoformat, default=datetime(2026, 11, 20, 3, tzinfo=UTC),
+                        help="start of the first window (default: midnight in São Paulo of Consciência Negra, a Friday holiday)")
     parser.add_argument("--days", type=int, default=3, help="demo history before the first window")
     parser.add_argument("--orders-per-hour", type=float, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
