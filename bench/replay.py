@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23])
     parser.add_argument("--hours", type=int, default=72)
     parser.add_argument("--first", type=datetime.fromisoformat, default=datetime(2026, 11, 20, 3, tzinfo=UTC),
-                        help="start of the first window (default: midnight in São Paulo of Consciência Negra, a Friday holiday)")
+                        help="start of the first window (default: Consciência Negra, a Friday holiday, 00:00 local)")
     parser.add_argument("--days", type=int, default=3, help="demo history before the first window")
     parser.add_argument("--orders-per-hour", type=float, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
