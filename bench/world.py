@@ -23,7 +23,7 @@ from warehouse.database import connect, migrate
 # history before it include weekends, so business-hours checks have real work to do.
 AS_OF = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 WINDOW_DAYS = 7
-HISTORY_DAYS = 14  # the simulator's default trading history before the window
+HISTORY_DAYS = 14  # trading history before the window: the shop opens this long before it
 
 
 @dataclass
@@ -41,10 +41,11 @@ def log(message: str) -> None:
 
 def lines_per_order(workdir: Path, seed: int) -> float:
     """Measured on a small simulated world: the simulator's line mix is its own business."""
-    summary = simulate(workdir / "probe", AS_OF - timedelta(days=2), AS_OF, seed=seed,
-                       orders_per_hour=200, history_days=0)
-    shutil.rmtree(workdir / "probe")
-    return summary["order_lines"] / summary["orders"]
+    from simulator.timeworld import HOUR, TimeWorld
+
+    tw = TimeWorld(seed, int(AS_OF.timestamp()) - 48 * HOUR, orders_per_hour=200)
+    orders = [o for b in tw.buckets(tw.opened, int(AS_OF.timestamp())) for o in b.orders]
+    return sum(len(o.lines) for o in orders) / len(orders)
 
 
 def orders_per_hour(target_lines: int, per_order: float) -> float:

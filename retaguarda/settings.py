@@ -84,10 +84,11 @@ class SourceSettings(_Strict):
 
 
 class DemoSettings(_Strict):
-    seed: int = Field(description="simulator seed (same seed and window, same bytes)")
+    seed: int = Field(description="simulator seed: the same seed gives the same world whatever window is asked")
     days: int = Field(
         gt=0,
-        description="days before the window end the demo covers (the simulator adds 14 days of older history)",
+        description="a fresh feed folder's shop opens this many days before the first window end "
+        "(kept in its `world.json`); later runs hand over only the new hours",
     )
     orders_per_hour: float = Field(gt=0, description="mean order rate")
     anomaly_rate: float = Field(ge=0, le=1, description="share of eligible entities given each anomaly")

@@ -1,5 +1,6 @@
-"""Deterministic demo back office: orders, stock and carrier feeds with known anomalies."""
+"""Deterministic demo back office in absolute time: hourly hand-over files and a ground truth with intervals."""
 
-from .simulate import CHECKS, simulate
+from .simulate import open_world, simulate
+from .truth import open_at, read_truth
 
-__all__ = ["CHECKS", "simulate"]
+__all__ = ["open_at", "open_world", "read_truth", "simulate"]

@@ -23,8 +23,6 @@ from .orders import ARRIVE_MARGIN
 from .tracking import clean_events, refused_events, slow_events
 from .world import World
 
-MIN_PER_CHECK = 2  # tests can count on every check being present
-
 
 @dataclass
 class Injection:
@@ -35,6 +33,7 @@ class Injection:
     rate: float
     truth: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
 
     def record(self, check: str, entities: list[str]) -> None:
         self.counts[check] = self.counts.get(check, 0) + 1
@@ -198,15 +197,16 @@ def wrong_item_shipped(c: Injection, o: Order) -> list[str] | None:
 
 
 def shipped_cancelled_order(c: Injection, o: Order) -> list[str] | None:
+    """Cancelled just after the parcel left: the customer refuses it and it comes back."""
     s = _single(o)
-    if s is None or s.shipped > c.end - 2 * HOUR:
-        return None
-    delivered = s.last("delivered")
-    if delivered is not None and delivered <= c.end - 20 * HOUR:  # keep clear of delivered_not_closed
+    if s is None:
         return None
     o.kind = "cancel_shipped"
     o.cancel = s.shipped + c.rng.randint(HOUR // 2, 2 * HOUR)
     o.payments.append((o.cancel + c.rng.randint(HOUR // 2, 6 * HOUR), "refund", o.total))
+    s.events = refused_events(c.clock, c.world, s)
+    s.ret = True
+    s.restock = c.clock.add(s.events[-1][0], c.rng.uniform(2, 20))  # booked back in within the SLA
     return [o.order_id]
 
 
@@ -314,6 +314,33 @@ def billed_weight_mismatch(c: Injection, o: Order) -> list[str] | None:
     return []  # the invoice id is known once billing.py numbers the invoices
 
 
+def split_shipment_overcharge(c: Injection, o: Order) -> list[str] | None:
+    """The packer sends the order as two parcels a little apart, and the carrier bills both."""
+    s = _single(o)
+    window = c.thresholds.get("split_parcel_window_hours")
+    if s is None or window is None or len(o.lines) < 2 or s.last("delivered") is None:
+        return None
+    assert o.promise is not None and o.promise_delivery is not None
+    later = s.shipped + c.rng.randint(15 * 60, max(16 * 60, round((window - 0.5) * HOUR)))
+    if later > o.promise:
+        return None
+    k = c.rng.randint(1, len(s.lines) - 1)
+    first, rest = s.lines[:k], s.lines[k:]
+    weight = sum(c.world.sku[sku].weight_g * q for sku, q in rest)
+    second = Shipment(
+        shipment_id=s.shipment_id + "b", warehouse=s.warehouse, carrier=s.carrier,
+        tracking=c.world.tracking.next(s.carrier), shipped=later, ordered=list(rest), lines=list(rest),
+        weight_g=weight + c.rng.randint(50, 250), dest=s.dest, rseed=c.rng.getrandbits(32),
+        invoice_delay=c.rng.randint(6 * HOUR, 72 * HOUR),
+    )
+    second.events = clean_events(c.clock, c.world, second, o.promise_delivery - ARRIVE_MARGIN)
+    if second.events[1][0] > o.promise_delivery - ARRIVE_MARGIN:
+        return None
+    s.ordered, s.lines, s.weight_g = list(first), list(first), max(100, s.weight_g - weight)
+    o.ships.append(second)
+    return [o.order_id]
+
+
 ORDER_INJECTORS: dict[str, Injector] = {
     "order_fields_valid": order_fields_valid,
     "order_total_mismatch": order_total_mismatch,
@@ -334,73 +361,27 @@ ORDER_INJECTORS: dict[str, Injector] = {
     "impossible_timeline": impossible_timeline,
     "return_not_restocked": return_not_restocked,
     "billed_weight_mismatch": billed_weight_mismatch,
+    "split_shipment_overcharge": split_shipment_overcharge,
 }
 
 
-def inject_orders(c: Injection, orders: list[Order]) -> None:
-    """Every order-level check at `rate` per order, then top up the rare ones."""
-    if c.rate <= 0:
-        return
-    _duplicate_tracking(c, orders)
-    checks = list(ORDER_INJECTORS.items())
-    for o in orders:
-        if o.anomaly:
+def duplicate_tracking_number(c: Injection, orders: list[Order]) -> list[tuple[list[str], Order]]:
+    """Two parcels of the hour leave the same dock under one reused label."""
+    parcels = sorted(((s.carrier, s.shipped, o.order_id, o, s) for o in orders
+                      if (s := _single(o)) is not None), key=lambda p: (p[0], p[1], p[2]))
+    out = []
+    for a, b in pairwise(parcels):
+        if a[3].anomaly or b[3].anomaly or not _can_share(c, a[3], a[4], b[4]):
             continue
-        for check, inject in checks:
-            # draw first: eligibility is only worked out for the few orders picked
-            if c.rng.random() < c.rate and _try(c, check, inject, o):
-                break
-    for check, inject in checks:
-        _top_up(c, check, inject, orders)
+        if c.rng.random() < c.rate:
+            s1, s2 = a[4], b[4]
+            s1.tracking, s1.events, s1.shared, s2.shared = s2.tracking, s2.events, True, True
+            a[3].anomaly = b[3].anomaly = "duplicate_tracking_number"
+            out.append(([s2.tracking], b[3]))
+    return out
 
 
-def _try(c: Injection, check: str, inject: Injector, o: Order) -> bool:
-    entities = inject(c, o)
-    if entities is None:
-        return False
-    o.anomaly = check
-    c.record(check, entities)
-    return True
-
-
-def _top_up(c: Injection, check: str, inject: Injector, orders: list[Order]) -> None:
-    if not orders:
-        return
-    start = c.rng.randrange(len(orders))
-    for k in range(len(orders)):
-        if c.counts.get(check, 0) >= MIN_PER_CHECK:
-            return
-        o = orders[(start + k) % len(orders)]
-        if not o.anomaly:
-            _try(c, check, inject, o)
-
-
-def _duplicate_tracking(c: Injection, orders: list[Order]) -> None:
-    """Two parcels leave the same dock within the hour under one reused label."""
-    parcels = sorted(
-        (s.carrier, s.shipped, o.order_id, o, s)
-        for o in orders
-        if (s := _single(o)) is not None and s.shipped <= c.end
-    )
-    pairs = [(a, b) for a, b in pairwise(parcels) if _can_share(c, a[3], a[4], b[4])]
-    if not pairs:
-        return
-    candidates = [p for p in pairs if c.rng.random() < c.rate / 2]
-    wanted = max(len(candidates), MIN_PER_CHECK)
-    start = c.rng.randrange(len(pairs))
-    candidates += pairs[start:] + pairs[:start]  # the top-up, if the draw fell short
-    done = 0
-    for (_, _, _, first, s1), (_, _, _, second, s2) in candidates:
-        if done >= wanted:
-            break
-        if first.anomaly or second.anomaly:
-            continue
-        s1.tracking = s2.tracking
-        s1.events = s2.events  # one label, one journey: both shipments see it
-        s1.shared = s2.shared = True
-        first.anomaly = second.anomaly = "duplicate_tracking_number"
-        c.record("duplicate_tracking_number", [s2.tracking])
-        done += 1
+HOUR_INJECTORS = {"duplicate_tracking_number": duplicate_tracking_number}
 
 
 def _can_share(c: Injection, first: Order, s1: Shipment, s2: Shipment) -> bool:

@@ -124,7 +124,7 @@ def _ship(rng: random.Random, world: World, clock: Clock, o: Order, ship_ids: It
     assert o.paid is not None and o.promise_delivery is not None
     names, weights = world.carriers_for(o.state)
     carrier = names[_pick(rng, weights)]
-    hours = _ship_plan(rng, len(o.lines))
+    hours = _ship_plan(rng, len(o.lines), world.split_gap_bh)
     if len(hours) == 2:
         k = rng.randint(1, len(o.lines) - 1)
         groups = [o.lines[:k], o.lines[k:]]
@@ -158,11 +158,15 @@ def _ship(rng: random.Random, world: World, clock: Clock, o: Order, ship_ids: It
         o.ships.append(s)
 
 
-def _ship_plan(rng: random.Random, n_lines: int) -> list[float]:
-    """Business hours after payment at which each parcel leaves (one or two parcels)."""
-    if n_lines >= 2 and rng.random() < 0.15:
-        first = rng.uniform(1.5, 8)
-        return [first, rng.uniform(first + 1, 15)]
+def _ship_plan(rng: random.Random, n_lines: int, gap: float) -> list[float]:
+    """Business hours after payment at which each parcel leaves (one or two parcels).
+
+    A clean partial shipment leaves at least `gap` business hours after the first parcel,
+    so it never looks like a parcel that could have travelled with the first one.
+    """
+    if n_lines >= 2 and rng.random() < 0.15 and gap < 13:
+        first = rng.uniform(1.5, 15 - gap)
+        return [first, rng.uniform(first + gap, 15)]
     return [rng.uniform(1.5, 14)]
 
 

@@ -133,6 +133,7 @@ class World:
         self.state_cum = list(accumulate(s.weight for s in STATES))
         self.customers = max(200, int(expected_orders / 2.5))
         self.tracking = TrackingNumbers(rng)
+        self.split_gap_bh = 1.0  # business hours between a clean order's two parcels, at least
 
     def neighbour(self, sku: str) -> str:
         """Another variant of the same product: what a picker grabs by mistake."""
