@@ -30,7 +30,7 @@ from .clock import DAY, HOUR, Clock
 from .model import Order, Shipment, finalize
 from .orders import draw_order, placement_times
 from .stock import STOCK_INJECTORS, StockProblem
-from .world import WAREHOUSES, World
+from .world import WAREHOUSES, TrackingNumbers, World
 
 LOOKBACK = 30 * DAY  # every order's life, fixes and invoices included, ends within this
 RECEIPT_HOUR_UTC = 2
@@ -62,32 +62,17 @@ def seen(t: int) -> int:
     return t - t % HOUR + HOUR
 
 
-class HourTracking:
+class HourTracking(TrackingNumbers):
     """Carrier numbers drawn from a per-hour range, so any hour can be drawn on its own."""
 
-    def __init__(self, h: int) -> None:
+    CORREIOS_PREFIXES = ("OB", "BB", "QB", "NB", "PB", "LB")
+
+    def __init__(self, h: int) -> None:  # no rng: the hour alone fixes the range
         self.serial = {
             "correios": 10**8 + (h % 10_000) * 10_000,
             "jadlog": 10**13 + (h % 10**8) * 10_000,
             "loggi": 10**9 + (h % 10**5) * 10_000,
         }
-
-    def next(self, carrier: str) -> str:
-        n = self.serial[carrier]
-        self.serial[carrier] = n + 1
-        if carrier == "correios":
-            return f"{'OBQNPL'[n % 6]}B{n:09d}BR"
-        if carrier == "jadlog":
-            return f"{n:014d}"
-        return f"LG{n:010d}"
-
-    @staticmethod
-    def malformed(carrier: str, number: str) -> str:
-        if carrier == "correios":
-            return number[:-2]
-        if carrier == "jadlog":
-            return number[1:]
-        return "LG-" + number[2:]
 
 
 @dataclass(frozen=True, slots=True)

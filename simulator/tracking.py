@@ -47,15 +47,22 @@ def _attempt(clock: Clock, day: int, city: str, r: random.Random) -> tuple[Event
     return (out, "out_for_delivery", city), out
 
 
-def clean_events(clock: Clock, world: World, s: Shipment, deliver_by: int | None) -> list[Event]:
+def _to_delivery_day(clock: Clock, world: World, s: Shipment) -> tuple[random.Random, list[Event], int, int]:
+    """The parcel's draws, its scans up to its first delivery day, the zone's days and that day."""
     r = _draws(s.rseed)
-    _, site, hub = WAREHOUSES[s.warehouse]
-    city = world.state[s.dest].city
+    hub = WAREHOUSES[s.warehouse][2]
     ev = _start(clock, world, s, r)
     day0 = clock.day(ev[1][0])
     zone = world.zone_days(s.warehouse, s.dest)
     dday = clock.next_working(day0 + zone)
     ev += _nightly(clock, day0 + 1, dday, hub, r)
+    return r, ev, zone, dday
+
+
+def clean_events(clock: Clock, world: World, s: Shipment, deliver_by: int | None) -> list[Event]:
+    _, site, hub = WAREHOUSES[s.warehouse]
+    city = world.state[s.dest].city
+    r, ev, zone, dday = _to_delivery_day(clock, world, s)
     ev.append((clock.at(dday, r.uniform(4, 7)), "in_transit", city))
     event, out = _attempt(clock, dday, city, r)
     ev.append(event)
@@ -80,14 +87,9 @@ def clean_events(clock: Clock, world: World, s: Shipment, deliver_by: int | None
 
 def refused_events(clock: Clock, world: World, s: Shipment) -> list[Event]:
     """Refused at the door on the first attempt, and carried straight back to the warehouse."""
-    r = _draws(s.rseed)
     _, site, hub = WAREHOUSES[s.warehouse]
     city = world.state[s.dest].city
-    ev = _start(clock, world, s, r)
-    day0 = clock.day(ev[1][0])
-    zone = world.zone_days(s.warehouse, s.dest)
-    dday = clock.next_working(day0 + zone)
-    ev += _nightly(clock, day0 + 1, dday, hub, r)
+    r, ev, zone, dday = _to_delivery_day(clock, world, s)
     event, out = _attempt(clock, dday, city, r)
     refused = out + r.randint(HOUR, 5 * HOUR)
     ev += [event, (refused, "failed_attempt", city), (refused + r.randint(2 * HOUR, 4 * HOUR), "in_transit", city)]

@@ -105,7 +105,7 @@ class TrackingNumbers:
         n = self.serial[carrier]
         self.serial[carrier] = n + 1
         if carrier == "correios":
-            return f"{self.CORREIOS_PREFIXES[n % 5]}{n:09d}BR"
+            return f"{self.CORREIOS_PREFIXES[n % len(self.CORREIOS_PREFIXES)]}{n:09d}BR"
         if carrier == "jadlog":
             return f"{n:014d}"
         return f"LG{n:010d}"
