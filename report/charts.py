@@ -68,6 +68,20 @@ def _time_axis(start: datetime, end: datetime, ticks: Sequence[tuple[datetime, s
     return x, parts
 
 
+def _axes(
+    end: datetime, hours: int, ticks: Sequence[tuple[datetime, str]], top: float, number: Callable[[float], str]
+) -> tuple[Callable[[datetime], float], Callable[[float], float], list[str]]:
+    """The x and y scales of a chart over the `hours` ending at `end`, up to `top`, and its drawn axes."""
+    y_ticks = nice_ticks(top)
+    plot_height = HEIGHT - TOP - BOTTOM
+
+    def y(value: float) -> float:
+        return TOP + plot_height * (1 - value / y_ticks[-1])
+
+    x, x_labels = _time_axis(end - timedelta(hours=hours), end, ticks)
+    return x, y, _y_axis(y_ticks, y, number) + x_labels
+
+
 def severity_columns(
     points: Sequence[tuple[datetime, dict[str, int], str]],
     end: datetime,
@@ -77,17 +91,9 @@ def severity_columns(
     label: str,
 ) -> Markup:
     """Stacked columns of open exceptions by severity, one per run, on a time axis ending at `end`."""
-    start = end - timedelta(hours=hours)
     top = max((sum(counts.values()) for _, counts, _ in points), default=0)
-    y_ticks = nice_ticks(top)
-    plot_height = HEIGHT - TOP - BOTTOM
-
-    def y(value: float) -> float:
-        return TOP + plot_height * (1 - value / y_ticks[-1])
-
-    x, x_labels = _time_axis(start, end, ticks)
+    x, y, body = _axes(end, hours, ticks, top, number)
     column = (WIDTH - LEFT - RIGHT) / hours * 0.72
-    body = _y_axis(y_ticks, y, number) + x_labels
     for as_of, counts, tooltip in points:
         base = 0
         left = x(as_of) - column  # a run's column ends at its as_of, the end of its window
@@ -113,15 +119,7 @@ def line(
     label: str,
 ) -> Markup:
     """A line with a light area under it, one point per run, on a time axis ending at `end`."""
-    start = end - timedelta(hours=hours)
-    y_ticks = nice_ticks(max((value for _, value, _ in points), default=0))
-    plot_height = HEIGHT - TOP - BOTTOM
-
-    def y(value: float) -> float:
-        return TOP + plot_height * (1 - value / y_ticks[-1])
-
-    x, x_labels = _time_axis(start, end, ticks)
-    body = _y_axis(y_ticks, y, number) + x_labels
+    x, y, body = _axes(end, hours, ticks, max((value for _, value, _ in points), default=0), number)
     coordinates = [(x(t), y(value)) for t, value, _ in points]
     if len(coordinates) > 1:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coordinates)
