@@ -148,12 +148,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "charge_without_shipment": ("Charge without shipment", "Cobrança sem envio"),
 }
 
-MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "pt-BR": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
-}
-
-
 class Translator:
     """Words in one language; an unknown label (a check added later) shows as its id."""
 

@@ -20,7 +20,6 @@ from sources.canonical import ORDER_CHILDREN, TABLES, TIMESTAMP
 from sources.convert import ISO, format_problem, parse_zone
 from sources.yaml_lines import YamlError, line_of, load_with_lines
 
-FORMATS = ("csv", "json", "jsonl", "parquet")
 # The canonical feed folder of docs/feeds.md as mapped sources: source.kind demo and folder.
 BUILTIN_MAPPING = Path(__file__).resolve().parent / "canonical_feeds.yaml"
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}

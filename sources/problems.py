@@ -13,11 +13,6 @@ WRONG_TYPE = "wrong_type"  # a value that will not convert to the column's canon
 UNKNOWN_VALUE = "unknown_value"  # a status (or other enumerated value) outside the canonical set
 DUPLICATE_CONFLICT = "duplicate_conflict"  # rows with the same key and different content in one batch
 
-REASONS = (
-    UNREADABLE_FILE, MALFORMED_ROW, TRUNCATED_ROW, MISSING_COLUMN, MISSING_REQUIRED, WRONG_TYPE,
-    UNKNOWN_VALUE, DUPLICATE_CONFLICT,
-)
-
 
 class Problem(NamedTuple):
     reason: str
