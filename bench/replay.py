@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-OPEN = ("open", "acknowledged", "reopened")
+from tasks.ledger import ACTIVE
 
 
 @dataclass
@@ -66,7 +66,7 @@ def open_ledger(path: Path) -> set[tuple[str, str]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         rows = con.execute(
-            "select check_id, entity_id from exceptions.ledger where status in (?, ?, ?)", list(OPEN)
+            "select check_id, entity_id from exceptions.ledger where list_contains(?, status)", [list(ACTIVE)]
         ).fetchall()
     finally:
         con.close()
