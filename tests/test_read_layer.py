@@ -26,7 +26,7 @@ from warehouse.database import connect, prepare_session
 from warehouse.publication import PUBLISHED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-WINDOW_A = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+WINDOW_A = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # a Thursday: promises fall due in the days before
 WINDOW_B = WINDOW_A + timedelta(hours=3)
 READERS = [
     ROOT / "retaguarda" / "cli.py", ROOT / "tasks" / "artifacts.py", ROOT / "tasks" / "digest.py",
@@ -71,7 +71,7 @@ def two_windows(tmp_path_factory, prefect_server) -> dict:
         folder / "settings.yaml",
         warehouse={"path": folder / "warehouse.duckdb"},
         source={"kind": "demo", "folder": folder / "feed"},
-        demo={"days": 1, "orders_per_hour": 4},
+        demo={"days": 5, "orders_per_hour": 5},
         ledger={"export_dir": folder / "exports"},
         report={"dir": folder / "reports"},
     )
@@ -190,7 +190,7 @@ def test_the_cli_reports_a_past_window_with_its_own_figures(two_windows, capsys)
     capsys.readouterr()
     code = main(["--settings", two_windows["settings_file"], "report", "--window-start", WINDOW_A.isoformat()])
     path = Path(capsys.readouterr().out.strip())
-    assert code == OK and path.name == "report-20261124T1400Z.html"
+    assert code == OK and path.name == f"report-{WINDOW_A + timedelta(hours=1):%Y%m%dT%H%MZ}.html"
     html = path.read_text()
     assert "data-past-window" in html
     assert f'data-kpi="open" data-value="{len(two_windows["at_a"]["active"])}"' in html

@@ -3,3 +3,4 @@ select stage, severity, sum(exceptions)::bigint as exceptions, sum(amount_at_ris
 from exceptions.history
 where as_of = $as_of::timestamptz and status <> 'resolved'
 group by stage, severity
+order by stage, severity
