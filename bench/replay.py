@@ -1,6 +1,6 @@
 """Replay consecutive hourly runs of the real flow on the demo world and score the open ledger.
 
-    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --days 3 --first 2026-11-20T03:00:00+00:00
+    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --days 14 --first 2026-11-20T03:00:00+00:00
 
 After every run the open ledger (status open, acknowledged or reopened) is compared with
 the simulator's truth at the window end: recall and precision per check, and the ledger's
@@ -144,6 +144,12 @@ def replay(workdir: Path, seed: int, first: datetime, hours: int, days: int = 3,
     return score
 
 
+def unscored(score: Score) -> list[str]:
+    """Catalog checks the replay never saw, in the truth or in the ledger: named, never silently left out."""
+    from expectations.catalog import all_checks
+    return sorted({check.id for check in all_checks()} - set(score.checks()))
+
+
 def save(score: Score, path: Path) -> None:
     """The score so far, so a replay stopped early still reports the runs it finished."""
     data = {name: dict(getattr(score, name)) for name in ("tp", "fp", "fn")}
@@ -174,6 +180,8 @@ def table(scores: dict[int, Score], hours: int, first: datetime) -> str:
     for check in total.checks():
         lines.append(f"| {check} | {total.tp[check]} | {total.fp[check]} | {total.fn[check]} | "
                      f"{total.recall(check):.1%} | {total.precision(check):.1%} |")
+    for check in unscored(total):
+        lines.append(f"| {check} | 0 | 0 | 0 | not visible | not visible |")
     lines.append(f"| **all** | {sum(total.tp.values())} | {sum(total.fp.values())} | {sum(total.fn.values())} | "
                  f"{total.recall():.1%} | {total.precision():.1%} |")
     lines += [
@@ -195,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=int, default=72)
     parser.add_argument("--first", type=datetime.fromisoformat, default=datetime(2026, 11, 20, 3, tzinfo=UTC),
                         help="start of the first window (default: Consciência Negra, a Friday holiday, 00:00 local)")
-    parser.add_argument("--days", type=int, default=3, help="demo history before the first window")
+    parser.add_argument("--days", type=int, default=14,
+                        help="demo history before the first window (14: returns come back and go unbooked)")
     parser.add_argument("--orders-per-hour", type=float, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--show-misses", type=int, default=20)
