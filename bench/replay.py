@@ -1,6 +1,6 @@
 """Replay consecutive hourly runs of the real flow on the demo world and score the open ledger.
 
-    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --days 3 --first 2026-11-20T03:00:00+00:00
+    uv run python -m bench.replay --seeds 7 11 23 --hours 72 --days 14 --first 2026-11-20T03:00:00+00:00
 
 After every run the open ledger (status open, acknowledged or reopened) is compared with
 the simulator's truth at the window end: recall and precision per check, and the ledger's
@@ -144,6 +144,41 @@ def replay(workdir: Path, seed: int, first: datetime, hours: int, days: int = 3,
     return score
 
 
+def world_life(seed: int, first: datetime, hours: int, days: int, orders_per_hour: float,
+               anomaly_rate: float = 0.03) -> tuple[Counter, Counter]:
+    """Per check, how often the world itself fixed a problem and brought one back between two runs.
+
+    Worked out from the truth alone, without the flow, with the lifecycle definitions `replay`
+    applies to the ledger: the other side of "resolved when fixed" and "reopened truly".
+    """
+    from retaguarda.settings import load_settings
+    from simulator.handover import truth_rows
+    from simulator.timeworld import HOUR, TimeWorld
+    from simulator.truth import open_at
+
+    settings = load_settings(environ={})
+    ends = [int((first + timedelta(hours=k + 1)).timestamp()) for k in range(hours)]
+    opened = ends[0] - days * 24 * HOUR  # as open_world opens a fresh folder
+    world = TimeWorld(seed, opened, orders_per_hour, anomaly_rate, settings.calendar.business_calendar(),
+                      settings.thresholds.model_dump())
+    truth = truth_rows(world, ends[-1])
+    fixed, back = Counter(), Counter()
+    before, closed = open_at(truth, ends[0]), set()
+    for end in ends[1:]:
+        now = open_at(truth, end)
+        fixed.update(check for check, _ in before - now)
+        back.update(check for check, entity in now - before if (check, entity) in closed)
+        closed |= before - now
+        before = now
+    return fixed, back
+
+
+def unscored(score: Score) -> list[str]:
+    """Catalog checks the replay never saw, in the truth or in the ledger: named, never silently left out."""
+    from expectations.catalog import all_checks
+    return sorted({check.id for check in all_checks()} - set(score.checks()))
+
+
 def save(score: Score, path: Path) -> None:
     """The score so far, so a replay stopped early still reports the runs it finished."""
     data = {name: dict(getattr(score, name)) for name in ("tp", "fp", "fn")}
@@ -160,32 +195,43 @@ def load(path: Path) -> Score:
     return score
 
 
-def table(scores: dict[int, Score], hours: int, first: datetime) -> str:
+def table(scores: dict[int, Score], first: datetime, lives: dict[int, tuple[Counter, Counter]]) -> str:
+    """The markdown tables; `lives` holds each seed's world_life, the truth's side of the lifecycle."""
     total = Score()
     for s in scores.values():
         total.add(s)
+    fixed, back = Counter(), Counter()
+    for f, b in lives.values():
+        fixed.update(f)
+        back.update(b)
+    runs = ", ".join(f"{s.runs} for seed {seed}" for seed, s in scores.items())
     lines = [
-        f"Seeds {', '.join(map(str, scores))}; {hours} consecutive hourly runs each from "
-        f"{first:%Y-%m-%d %H:%M} UTC; {total.runs} runs in all.",
+        f"Consecutive hourly runs from {first:%Y-%m-%d %H:%M} UTC: {runs}; {total.runs} runs in all.",
         "",
-        "| check | true positives | false positives | missed | recall | precision |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| check | true positives | false positives | missed | recall | precision | fixed in the world | "
+        "came back in the world |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for check in total.checks():
         lines.append(f"| {check} | {total.tp[check]} | {total.fp[check]} | {total.fn[check]} | "
-                     f"{total.recall(check):.1%} | {total.precision(check):.1%} |")
+                     f"{total.recall(check):.1%} | {total.precision(check):.1%} | {fixed[check]} | {back[check]} |")
+    for check in unscored(total):
+        lines.append(f"| {check} | 0 | 0 | 0 | not visible | not visible | {fixed[check]} | {back[check]} |")
     lines.append(f"| **all** | {sum(total.tp.values())} | {sum(total.fp.values())} | {sum(total.fn.values())} | "
-                 f"{total.recall():.1%} | {total.precision():.1%} |")
+                 f"{total.recall():.1%} | {total.precision():.1%} | {sum(fixed.values())} | "
+                 f"{sum(back.values())} |")
     lines += [
         "",
-        "| seed | runs | recall | precision | resolved when fixed | resolved while still open | "
-        "reopened truly | flaps | seconds per run |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| seed | runs | recall | precision | fixed in the world | resolved when fixed | resolved while still open "
+        "| came back in the world | reopened truly | flaps | seconds per run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for seed, s in scores.items():
         per_run = sum(s.seconds) / max(len(s.seconds), 1)
-        lines.append(f"| {seed} | {s.runs} | {s.recall():.1%} | {s.precision():.1%} | {s.resolved_ok} | "
-                     f"{s.resolved_wrong} | {s.reopened_ok} | {s.flaps} | {per_run:.1f} |")
+        f, b = lives[seed]
+        lines.append(f"| {seed} | {s.runs} | {s.recall():.1%} | {s.precision():.1%} | {sum(f.values())} | "
+                     f"{s.resolved_ok} | {s.resolved_wrong} | {sum(b.values())} | {s.reopened_ok} | {s.flaps} | "
+                     f"{per_run:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -195,18 +241,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=int, default=72)
     parser.add_argument("--first", type=datetime.fromisoformat, default=datetime(2026, 11, 20, 3, tzinfo=UTC),
                         help="start of the first window (default: Consciência Negra, a Friday holiday, 00:00 local)")
-    parser.add_argument("--days", type=int, default=3, help="demo history before the first window")
+    parser.add_argument("--days", type=int, default=14,
+                        help="demo history before the first window (14: returns come back and go unbooked)")
     parser.add_argument("--orders-per-hour", type=float, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--show-misses", type=int, default=20)
     parser.add_argument("--table-from", type=Path, nargs="+", default=None,
                         help="print the table of earlier replays from their <workdir>/seed<N>/score.json")
     args = parser.parse_args(argv)
-    scores = {}
+    scores, lives = {}, {}
     if args.table_from:
         for path in args.table_from:
-            scores[int(path.parent.name.removeprefix("seed"))] = load(path)
-        print(table(scores, max(s.runs for s in scores.values()), args.first))
+            seed = int(path.parent.name.removeprefix("seed"))
+            scores[seed] = load(path)
+            demo = yaml.safe_load((path.parent / "settings.yaml").read_text())["demo"]
+            lives[seed] = world_life(seed, args.first, scores[seed].runs, demo["days"], demo["orders_per_hour"],
+                                     demo["anomaly_rate"])
+        print(table(scores, args.first, lives))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         root = args.workdir or Path(tmp)
@@ -217,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"flaps {scores[seed].flaps}", file=sys.stderr, flush=True)
             for miss in scores[seed].misses[: args.show_misses]:
                 print("   ", *miss, file=sys.stderr)
-    print(table(scores, args.hours, args.first))
+            lives[seed] = world_life(seed, args.first, scores[seed].runs, args.days, args.orders_per_hour)
+    print(table(scores, args.first, lives))
     return 0
 
 
