@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
 from sources.canonical import INHERITED_FROM_ORDER, NESTED_DEFAULTS, ORDER_CHILDREN, TABLES
 from sources.convert import ConversionError, convert, is_empty, parse_zone, to_text
-from sources.mapping import ColumnMap, SourceMap
+from sources.mapping import TEMPLATE_FIELD, ColumnMap, SourceMap
 from sources.problems import MISSING_COLUMN, MISSING_REQUIRED, UNKNOWN_VALUE, WRONG_TYPE, Problem
 from sources.readers import Record
 
 ABSENT = object()  # the record has no such field (different from a field that is empty)
-TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 def lookup(fields: dict[str, Any], path: str) -> Any:
