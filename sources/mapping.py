@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sources.canonical import ORDER_CHILDREN, TABLES, TIMESTAMP
 from sources.convert import ISO, format_problem, parse_zone
-from sources.select_sql import LINEAGE, SelectError, describe, referenced_tables, type_problem
+from sources.select_sql import LINEAGE, SelectError, describe, type_problem
 from sources.yaml_lines import YamlError, line_of, load_with_lines
 
 # The canonical feed folder of docs/feeds.md as mapped sources: source.kind demo and folder.
@@ -382,9 +382,7 @@ def _check_select(index: int, source: SourceMap, inputs: dict[str, SourceMap], p
     """Run the select over empty inputs and check its output against the canonical table; its inputs."""
     at = ("sources", index, "select")
     try:
-        names = referenced_tables(source.select)
-        used = {name: input_ for name, input_ in inputs.items() if name.casefold() in names}
-        output = describe(source.select, {name: list(input_.columns) for name, input_ in used.items()})
+        output, used = describe(source.select, {name: list(input_.columns) for name, input_ in inputs.items()})
     except SelectError as exc:
         problems.append((at, f"the select does not run over the inputs ({', '.join(inputs) or 'none'}): {exc}"))
         return ()

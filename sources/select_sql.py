@@ -6,6 +6,7 @@ inputs as views of text columns and nothing else (not the warehouse, not the dis
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -35,7 +36,11 @@ def _sandbox(inputs: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("set enable_progress_bar = false")
     for name, frame in inputs.items():
-        con.register(name, frame.to_arrow())
+        # Tables, not views of the frames, so DuckDB can tell which inputs a query reads.
+        # `name` is a source name (letters, digits, _ . -: checked by the mapping), quoted.
+        con.register("incoming", frame.to_arrow())
+        con.execute(f'create table "{name}" as select * from incoming')
+        con.unregister("incoming")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
@@ -45,24 +50,25 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-def referenced_tables(sql: str) -> set[str]:
-    """The table names a query reads (casefolded), without running it."""
-    con = duckdb.connect(":memory:")
-    try:
-        return {name.casefold() for name in con.get_table_names(sql)}
-    except duckdb.Error as exc:
-        raise SelectError(_first_line(exc)) from exc
-    finally:
-        con.close()
+def _base_tables(node: Any) -> set[str]:
+    """Every table name a parsed query (json_serialize_sql) reads; CTE names too, which callers filter out."""
+    if isinstance(node, list):
+        return set().union(*map(_base_tables, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {node["table_name"].casefold()} if node.get("type") == "BASE_TABLE" and "table_name" in node else set()
+    return found.union(*map(_base_tables, node.values()))
 
 
-def describe(sql: str, inputs: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """(column, DuckDB type) of the select's output, over empty inputs: no data needed."""
+def describe(sql: str, inputs: dict[str, list[str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(column, DuckDB type) of the select's output over empty inputs (no data needed), and the inputs it reads."""
     con = _sandbox({name: empty_input(columns) for name, columns in inputs.items()})
     try:
         if len(con.extract_statements(sql)) != 1:
             raise SelectError("give exactly one select statement")
-        return [(row[0], row[1]) for row in con.execute(f"describe {sql}").fetchall()]
+        output = [(row[0], row[1]) for row in con.execute(f"describe {sql}").fetchall()]
+        read = _base_tables(json.loads(con.execute("select json_serialize_sql(?)", [sql]).fetchone()[0]))
+        return output, [name for name in inputs if name.casefold() in read]
     except duckdb.Error as exc:
         raise SelectError(_first_line(exc)) from exc
     finally:
