@@ -21,7 +21,7 @@ from sources.mapping import Mapping, SourceMap
 from sources.quarantine import Quarantined
 from sources.readers import FileContent, Record, _json, read_records
 from sources.records import ColumnRule, apply_rule
-from sources.select_sql import LINEAGE, LINEAGE_SCHEMA, empty_input, run
+from sources.select_sql import LINEAGE, LINEAGE_SCHEMA, SelectError, empty_input, run
 
 CACHED_FILES = 64  # parsed input files kept, so two selects (or two feeds) reading one file parse it once
 
@@ -119,7 +119,10 @@ def build_select_batch(mapping: Mapping, source: SourceMap, found: SelectInput) 
         bad += [(path, record) for (path, _, _), file in zip(found.files[input_.name], parsed, strict=True)
                 for record in file.bad]
         drift += [note for file in parsed for note in file.drift]
-    columns, rows = run(source.select, views)
+    try:
+        columns, rows = run(source.select, views)
+    except SelectError as exc:
+        raise SelectError(f"source {source.name}: the select failed: {exc}") from exc
     records = []
     for number, values in enumerate(rows, start=1):
         row = dict(zip(columns, values, strict=True))
