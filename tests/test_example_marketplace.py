@@ -136,3 +136,10 @@ def test_the_order_without_items_is_quarantined_at_its_input_line(two_runs):
         ("mp-shipment-lines", 19, 19, 0), ("mp-shipments", 18, 18, 0), ("mp-skus", 4, 4, 0),
         ("mp-tracking", 33, 33, 0),
     ]
+
+
+def test_the_docs_show_the_mapping_the_test_runs():
+    docs = (EXAMPLE.parent.parent / "docs" / "sources.md").read_text()
+    assert (EXAMPLE / "mapping.yaml").read_text() in docs, "docs/sources.md no longer shows the marketplace mapping"
+    first_rows = "".join((EXAMPLE / "olist_orders.csv").read_text().splitlines(keepends=True)[:4])
+    assert first_rows in docs

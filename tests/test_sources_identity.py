@@ -36,8 +36,10 @@ def test_one_file_feeding_two_sources_lands_for_both_once(warehouse, tmp_path):
 
     assert land_all(warehouse, mapping) == {"orders": 0, "stock": 1, "carrier": 1}
     assert rows(warehouse, "select shipment_id, tracking_number from raw.shipments") == [("A", "AA123456789BR")]
-    assert rows(warehouse, "select tracking_number, status from raw.tracking_events") == [("AA123456789BR", "picked_up")]
-    assert rows(warehouse, "select source, rows_in from audit.batches order by 1") == [("hand-overs", 1), ("parcels", 1)]
+    events = rows(warehouse, "select tracking_number, status from raw.tracking_events")
+    assert events == [("AA123456789BR", "picked_up")]
+    batches = rows(warehouse, "select source, rows_in from audit.batches order by 1")
+    assert batches == [("hand-overs", 1), ("parcels", 1)]
 
     # the same content again: landed before by each source, so by neither
     assert land_all(warehouse, mapping) == {"orders": 0, "stock": 0, "carrier": 0}

@@ -214,3 +214,10 @@ def test_a_date_only_value_is_the_start_of_the_day_except_in_deadlines(warehouse
     assert rows(warehouse, "select placed_at, updated_at, promised_ship_by, promised_delivery_by from raw.orders") == [
         (utc(19, 3), utc(19, 3), utc(21, 2, 59, 59, 999999), utc(21, 2, 59, 59, 999999)),
     ]
+
+
+def test_the_docs_snippet_is_a_valid_mapping(tmp_path):
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "sources.md").read_text()
+    snippet = "timezone: America/Sao_Paulo" + docs.split("```yaml\ntimezone: America/Sao_Paulo")[1].split("```")[0]
+    (tmp_path / "mapping.yaml").write_text(snippet)
+    assert load_mapping(tmp_path / "mapping.yaml").select_inputs == {"order-totals": ("items", "orders")}
