@@ -42,6 +42,9 @@ class Table:
     entity: tuple[str, ...] = ()
     version: tuple[str, ...] = ()
     known_at: tuple[str, ...] = ()
+    # Timestamp columns holding a deadline: a date-only value means the end of that day, not
+    # its start, so "deliver by 2018-03-12" is kept by a delivery at 23:59 that day.
+    end_of_day: tuple[str, ...] = ()
 
     @property
     def entity_columns(self) -> tuple[str, ...]:
@@ -60,6 +63,7 @@ TABLES: dict[str, Table] = {
         key=("order_id", "updated_at"),
         allowed={"status": ORDER_STATUSES},
         entity=("order_id",), version=("updated_at",), known_at=("updated_at",),
+        end_of_day=("promised_ship_by", "promised_delivery_by"),
     ),
     "order_lines": Table(
         feed="orders",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +27,8 @@ _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _DOT_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_ISO_DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+TIME_DIRECTIVES = set("HIMSpXcfzZs")
 
 
 class ConversionError(ValueError):
@@ -90,12 +92,27 @@ def _parse_moment(text: str, fmt: str) -> datetime:
     return datetime.strptime(text, fmt)  # noqa: DTZ007 - naive results get the configured zone below
 
 
-def to_timestamp(value: object, formats: list[str], zone: tzinfo) -> str:
-    """A moment in the first format that parses; naive moments are read in `zone`."""
+def _date_only(text: str, fmt: str) -> bool:
+    """Whether `text`, read with `fmt`, names a day without a time of day."""
+    if fmt == ISO:
+        return bool(_ISO_DATE.match(text))
+    if fmt == EPOCH:
+        return False
+    return not set(re.findall(r"%(.)", fmt.replace("%%", ""))) & TIME_DIRECTIVES
+
+
+def to_timestamp(value: object, formats: list[str], zone: tzinfo, end_of_day: bool = False) -> str:
+    """A moment in the first format that parses; naive moments are read in `zone`.
+
+    A date without a time is the start of that day in `zone`, or with `end_of_day` (deadline
+    columns) its last microsecond.
+    """
+    day_only = False
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - zone added below
+        day_only = True
     elif isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ConversionError(f"{to_text(value)!r} is not a timestamp")
     else:
@@ -104,11 +121,14 @@ def to_timestamp(value: object, formats: list[str], zone: tzinfo) -> str:
         for fmt in formats:
             try:
                 moment = _parse_moment(text, fmt)
+                day_only = _date_only(text, fmt)
                 break
             except (ValueError, OverflowError, OSError):
                 continue
         if moment is None:
             raise ConversionError(f"{text!r} is not a timestamp in format {' or '.join(formats)}")
+    if day_only and end_of_day:
+        moment = datetime.combine(moment.date(), time.max, moment.tzinfo)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     try:
@@ -168,12 +188,14 @@ def to_integer(value: object) -> str:
     return str(value)
 
 
-def convert(value: object, kind: str, *, formats: list[str], zone: tzinfo, decimal_comma: bool) -> str:
+def convert(
+    value: object, kind: str, *, formats: list[str], zone: tzinfo, decimal_comma: bool, end_of_day: bool = False
+) -> str:
     """`value` (not empty) as the canonical text of type `kind`."""
     if kind == TEXT:
         return to_text(value)
     if kind == TIMESTAMP:
-        return to_timestamp(value, formats, zone)
+        return to_timestamp(value, formats, zone, end_of_day)
     if kind == INTEGER:
         return to_integer(value)
     return to_decimal(value, kind, decimal_comma)

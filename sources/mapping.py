@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import codecs
 import glob
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,10 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sources.canonical import ORDER_CHILDREN, TABLES, TIMESTAMP
 from sources.convert import ISO, format_problem, parse_zone
+from sources.select_sql import LINEAGE, SelectError, describe, type_problem
 from sources.yaml_lines import YamlError, line_of, load_with_lines
 
 # The canonical feed folder of docs/feeds.md as mapped sources: source.kind demo and folder.
 BUILTIN_MAPPING = Path(__file__).resolve().parent / "canonical_feeds.yaml"
+TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")  # a field named in a template: "PED-{Número do pedido}"
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -162,9 +165,10 @@ class HttpSource(_Strict):
 
 class SourceMap(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # recorded as _source
-    table: str  # canonical raw table
+    table: str | None = None  # canonical raw table; without one the source is an input of selects
     files: str | list[str] | None = None  # globs, relative to the mapping file's folder
     http: HttpSource | None = None
+    select: str | None = None  # DuckDB SQL over the inputs (by name) instead of files
     format: Literal["csv", "json", "jsonl", "parquet"] | None = None  # default: from the file suffix
     records: str | None = None  # json: where the list of records is (dotted path)
     delimiter: str = Field(",", min_length=1, max_length=1)
@@ -177,13 +181,23 @@ class SourceMap(_Strict):
     order_lines: ChildMap | None = None  # with table orders: lines nested in each order
     payments: ChildMap | None = None  # with table orders: payments nested in each order
 
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _column_list(cls, value: Any) -> Any:
+        # An input may just list the columns its selects read, each from the same-named field.
+        return {name: name for name in value} if isinstance(value, list) else value
+
     @property
     def patterns(self) -> list[str]:
         return _listed(self.files, [])
 
     @property
-    def feed(self) -> str:
-        return TABLES[self.table].feed
+    def feed(self) -> str | None:
+        return TABLES[self.table].feed if self.table in TABLES else None
+
+    @property
+    def is_input(self) -> bool:
+        return self.table is None
 
     @property
     def timestamp_formats(self) -> list[str]:
@@ -210,6 +224,7 @@ class Mapping:
     path: Path
     spec: MappingSpec
     root: Path | None = None  # folder the file globs are relative to; default the mapping file's
+    select_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # select source -> its inputs
 
     @property
     def folder(self) -> Path:
@@ -221,6 +236,11 @@ class Mapping:
 
     def sources_for(self, feed: str) -> list[SourceMap]:
         return [source for source in self.spec.sources if source.feed == feed]
+
+    def inputs_of(self, source: SourceMap) -> list[SourceMap]:
+        """The input sources a select reads, in mapping order."""
+        names = self.select_inputs.get(source.name, ())
+        return [other for other in self.spec.sources if other.name in names]
 
     def files_of(self, source: SourceMap) -> list[Path]:
         """The files a source's globs match now, in name order."""
@@ -272,13 +292,41 @@ def _check_zone(path: tuple, name: str, problems: Problems) -> None:
         problems.append((path, str(exc)))
 
 
+INPUT_COLUMN_KEYS = ("from", "value", "template", "default")  # inputs are text: no types, formats or values
+FILE_KEYS = ("format", "records", "delimiter", "encoding", "extra_columns", "order_lines", "payments")
+
+
+def _check_input(at: tuple, source: SourceMap, problems: Problems) -> None:
+    if source.files is None or source.http is not None or source.select is not None:
+        problems.append((at, "an input (a source without table) gives files, read by the selects that name it"))
+    if not source.columns:
+        problems.append(((*at, "columns"), "list the columns the selects read (a list, or name: field)"))
+    for key in ("timezone", "timestamp_format", "decimal_comma", "order_lines", "payments"):
+        if key in source.model_fields_set:
+            problems.append(((*at, key), f"{key} applies to mapped columns; an input's columns are text: "
+                                         "give it on the select source instead"))
+    for column, spec in source.columns.items():
+        if column in LINEAGE:
+            problems.append(((*at, "columns", column), f"{column} is added to every input; pick another name"))
+        for key in spec.model_fields_set - {"from_", "value", "template", "default"}:
+            problems.append(((*at, "columns", column, key), f"{key} does not apply to an input's text columns; "
+                                                            f"use {', '.join(INPUT_COLUMN_KEYS)}"))
+
+
 def _check_source(index: int, source: SourceMap, problems: Problems) -> None:
     at = ("sources", index)
+    if source.is_input:
+        _check_input(at, source, problems)
+        _check_files(at, source, problems)
+        return
     if source.table not in TABLES:
         problems.append(((*at, "table"), f"unknown table {source.table!r}; canonical tables: {', '.join(TABLES)}"))
         return
-    if (source.files is None) == (source.http is None):
-        problems.append((at, "give exactly one of files (globs) or http (an API)"))
+    if sum(origin is not None for origin in (source.files, source.http, source.select)) != 1:
+        problems.append((at, "give exactly one of files (globs), http (an API) or select (SQL over inputs)"))
+    if source.select is not None:
+        for key in sorted(set(FILE_KEYS) & source.model_fields_set):
+            problems.append(((*at, key), f"{key} applies to files; a select reads its inputs"))
     for column, spec in source.columns.items():
         _check_column((*at, "columns"), source.table, column, spec, problems)
     for child_table, child in source.children().items():
@@ -292,17 +340,7 @@ def _check_source(index: int, source: SourceMap, problems: Problems) -> None:
     for fmt in source.timestamp_formats:
         if (problem := format_problem(fmt)) is not None:
             problems.append(((*at, "timestamp_format"), problem))
-    try:
-        codecs.lookup(source.encoding)
-    except LookupError:
-        problems.append(((*at, "encoding"), f"unknown encoding {source.encoding!r}"))
-    for number, pattern in enumerate(source.patterns):
-        fmt = source.format or source.format_of(Path(pattern))
-        if not fmt:
-            where = (*at, "files", number) if isinstance(source.files, list) else (*at, "files")
-            problems.append(
-                (where, f"cannot tell the format of {pattern!r} from its suffix; add format: csv|json|jsonl|parquet")
-            )
+    _check_files(at, source, problems)
     if source.records is not None and source.http is None and source.format not in (None, "json"):
         problems.append(((*at, "records"), "records applies to JSON documents"))
     if source.records is not None and source.http is not None:
@@ -326,6 +364,51 @@ def _check_source(index: int, source: SourceMap, problems: Problems) -> None:
             ))
 
 
+def _check_files(at: tuple, source: SourceMap, problems: Problems) -> None:
+    try:
+        codecs.lookup(source.encoding)
+    except LookupError:
+        problems.append(((*at, "encoding"), f"unknown encoding {source.encoding!r}"))
+    for number, pattern in enumerate(source.patterns):
+        fmt = source.format or source.format_of(Path(pattern))
+        if not fmt:
+            where = (*at, "files", number) if isinstance(source.files, list) else (*at, "files")
+            problems.append(
+                (where, f"cannot tell the format of {pattern!r} from its suffix; add format: csv|json|jsonl|parquet")
+            )
+
+
+def _check_select(index: int, source: SourceMap, inputs: dict[str, SourceMap], problems: Problems) -> tuple[str, ...]:
+    """Run the select over empty inputs and check its output against the canonical table; its inputs."""
+    at = ("sources", index, "select")
+    try:
+        output, used = describe(source.select, {name: list(input_.columns) for name, input_ in inputs.items()})
+    except SelectError as exc:
+        problems.append((at, f"the select does not run over the inputs ({', '.join(inputs) or 'none'}): {exc}"))
+        return ()
+    canonical = TABLES[source.table]
+    columns = [column for column, _ in output]
+    for column in sorted({c for c in columns if columns.count(c) > 1}):
+        problems.append((at, f"the select returns {column!r} more than once"))
+    for column, duck_type in output:
+        if column in LINEAGE:
+            continue
+        if column not in canonical.columns:
+            problems.append((at, f"the select returns {column!r}, not a column of {source.table}; "
+                                 f"it has: {', '.join(canonical.columns)}"))
+        elif (problem := type_problem(canonical.columns[column], duck_type)) is not None:
+            problems.append((at, f"column {column} {problem}"))
+    for column in canonical.key:
+        if column not in columns and column not in source.columns:
+            problems.append((at, f"the select does not return {column!r}, a key of {source.table}"))
+    for column, spec in source.columns.items():
+        fields = spec.paths if spec.template is None else TEMPLATE_FIELD.findall(spec.template)
+        for name in fields:
+            if name not in columns:
+                problems.append(((*at[:2], "columns", column), f"the select returns no column {name!r}"))
+    return tuple(used)
+
+
 def _check_spec(spec: MappingSpec) -> Problems:
     problems: Problems = []
     _check_zone(("timezone",), spec.timezone, problems)
@@ -336,6 +419,14 @@ def _check_spec(spec: MappingSpec) -> Problems:
         names[source.name] = index
         _check_source(index, source, problems)
     return problems
+
+
+def _select_inputs(spec: MappingSpec, problems: Problems) -> dict[str, tuple[str, ...]]:
+    inputs = {source.name: source for source in spec.sources if source.is_input}
+    return {
+        source.name: _check_select(index, source, inputs, problems)
+        for index, source in enumerate(spec.sources) if source.select is not None and source.table in TABLES
+    }
 
 
 def load_mapping(path: Path | str) -> Mapping:
@@ -360,9 +451,10 @@ def load_mapping(path: Path | str) -> Mapping:
         problems = [(tuple(err["loc"]), err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
         raise MappingError(f"invalid mapping file:\n{located(problems)}") from exc
     problems = _check_spec(spec)
+    select_inputs = {} if problems else _select_inputs(spec, problems)
     if problems:
         raise MappingError(f"invalid mapping file:\n{located(problems)}")
-    return Mapping(path=path, spec=spec)
+    return Mapping(path=path, spec=spec, select_inputs=select_inputs)
 
 
 def builtin_mapping(folder: Path | str) -> Mapping:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
 from sources.canonical import INHERITED_FROM_ORDER, NESTED_DEFAULTS, ORDER_CHILDREN, TABLES
 from sources.convert import ConversionError, convert, is_empty, parse_zone, to_text
-from sources.mapping import ColumnMap, SourceMap
+from sources.mapping import TEMPLATE_FIELD, ColumnMap, SourceMap
 from sources.problems import MISSING_COLUMN, MISSING_REQUIRED, UNKNOWN_VALUE, WRONG_TYPE, Problem
 from sources.readers import Record
 
 ABSENT = object()  # the record has no such field (different from a field that is empty)
-TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 def lookup(fields: dict[str, Any], path: str) -> Any:
@@ -45,6 +43,7 @@ class ColumnRule:
     required: bool = False
     allowed: tuple[str, ...] | None = None
     inherited: str | None = None  # child rows: the order's column it takes when not mapped
+    end_of_day: bool = False  # a deadline: a date-only value is the end of that day
 
     @property
     def source_fields(self) -> tuple[str, ...]:
@@ -73,6 +72,7 @@ def compile_rules(
         base = {
             "column": column, "kind": kind, "allowed": canonical.allowed.get(column),
             "required": column in canonical.key or bool(spec and spec.required), "inherited": inherited,
+            "end_of_day": column in canonical.end_of_day,
         }
         if spec is None:
             nested = NESTED_DEFAULTS.get(table, {}).get(column)
@@ -128,7 +128,10 @@ def apply_rule(
     if rule.values is not None:
         value = rule.values.get(to_text(value).strip().casefold(), value)
     try:
-        text = convert(value, rule.kind, formats=list(rule.formats), zone=rule.zone, decimal_comma=rule.decimal_comma)
+        text = convert(
+            value, rule.kind, formats=list(rule.formats), zone=rule.zone, decimal_comma=rule.decimal_comma,
+            end_of_day=rule.end_of_day,
+        )
     except ConversionError as exc:
         return None, Problem(WRONG_TYPE, f"{rule.column}: {exc}")
     if rule.allowed is not None:

@@ -7,8 +7,10 @@ from datetime import datetime
 import duckdb
 
 
-def already_landed(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute("select count(*) from audit.batches where sha256 = ?", [sha256]).fetchone()[0] > 0
+def already_landed(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> bool:
+    """Whether this source landed this content before; the same file feeding two sources lands for each."""
+    found = con.execute("select count(*) from audit.batches where source = ? and sha256 = ?", [source, sha256])
+    return found.fetchone()[0] > 0
 
 
 def high_water_mark(con: duckdb.DuckDBPyConnection, source: str) -> datetime | None:

@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from sources.batch import Batch, build_batch, latest
 from sources.canonical import FEEDS as FEEDS
 from sources.http import fetch_pages, pull_sha256
+from sources.inputs import build_select_batch, select_input
 from sources.mapping import Mapping, SourceMap, builtin_mapping
 from sources.quarantine import Quarantined
 from sources.readers import FileContent, json_values, read_records
@@ -102,10 +103,26 @@ def extract_api(mapping: Mapping, source: SourceMap, mark: datetime | None) -> E
     return _extracted(source, pages[0].url, pull_sha256(pages), batch, cursor)
 
 
+def extract_select(mapping: Mapping, source: SourceMap, landed: Callable[[str, str], bool]) -> ExtractedFile | None:
+    """A select source's rows, unless it landed them before from the same SQL and input files."""
+    found = select_input(mapping, source)
+    if not any(found.files.values()):
+        log.warning("source %s: its inputs have no files", source.name)
+        return None
+    if landed(source.name, found.sha256):
+        return None
+    batch = build_select_batch(mapping, source, found)
+    label = f"select {source.name} over {found.label}"
+    return ExtractedFile(
+        feed=source.feed, path=label, sha256=found.sha256, rows_in=batch.rows_in, tables=batch.tables,
+        source=source.name, quarantine=tuple(batch.quarantine), schema_drift=tuple(batch.drift),
+    )
+
+
 def extract_mapped(
-    mapping: Mapping, feed: str, *, landed: Callable[[str], bool], mark_of: Callable[[str], datetime | None]
+    mapping: Mapping, feed: str, *, landed: Callable[[str, str], bool], mark_of: Callable[[str], datetime | None]
 ) -> list[ExtractedFile]:
-    """New input of one feed from every mapped source; files already landed are not read again."""
+    """New input of one feed from every mapped source; what a source landed before is not read again."""
     if not mapping.folder.is_dir():
         raise FileNotFoundError(f"source folder {mapping.folder} does not exist (see docs/feeds.md for the layout)")
     extracted = []
@@ -113,12 +130,16 @@ def extract_mapped(
         if source.http is not None:
             extracted.append(extract_api(mapping, source, mark_of(source.name)))
             continue
+        if source.select is not None:
+            if (selected := extract_select(mapping, source, landed)) is not None:
+                extracted.append(selected)
+            continue
         paths = mapping.files_of(source)
         if not paths:
             log.warning("source %s: no files match %s", source.name, ", ".join(source.patterns))
         for path in paths:
             data = path.read_bytes()
-            if not landed(hashlib.sha256(data).hexdigest()):
+            if not landed(source.name, hashlib.sha256(data).hexdigest()):
                 extracted.append(extract_mapped_file(mapping, source, path, data))
     return extracted
 
@@ -127,7 +148,7 @@ def extract_new_input(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: st
     """extract_mapped, with what the warehouse knows: files landed before, API high-water marks."""
     return extract_mapped(
         mapping, feed,
-        landed=lambda sha256: already_landed(con, sha256),
+        landed=lambda source, sha256: already_landed(con, source, sha256),
         mark_of=lambda source: high_water_mark(con, source),
     )
 

@@ -63,7 +63,7 @@ def land_file(
     con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, run_id: str, loaded_at: datetime
 ) -> int:
     """Land one file in one transaction; returns the rows loaded (0 if landed before)."""
-    if already_landed(con, extracted.sha256):
+    if already_landed(con, extracted.source or extracted.feed, extracted.sha256):
         return 0
     batch_id = uuid.uuid4().hex
     source, file = extracted.source or extracted.feed, str(extracted.path)
@@ -93,7 +93,7 @@ def land_files(
     max_rejected_pct: float | None = None,
 ) -> int:
     """Land new files; with a threshold, first fail if any source quarantines too large a share."""
-    new = [file for file in extracted if not already_landed(con, file.sha256)]
+    new = [file for file in extracted if not already_landed(con, file.source or file.feed, file.sha256)]
     if max_rejected_pct is not None:
         per_source: dict[str, list[ExtractedFile]] = defaultdict(list)
         for file in new:
