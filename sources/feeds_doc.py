@@ -39,7 +39,8 @@ def _files_table() -> list[str]:
 
 def _table(name: str) -> list[str]:
     model = TABLES[name]
-    lines = [f"### `{name}` ({model.feed} feed)", "", "| column | type | key | required | values |", "|---|---|---|---|---|"]
+    lines = [f"### `{name}` ({model.feed} feed)", ""]
+    lines += ["| column | type | key | required | values |", "|---|---|---|---|---|"]
     for column, kind in model.columns.items():
         values = ", ".join(f"`{value}`" for value in model.allowed.get(column, ()))
         key = "yes" if column in model.key else ""
