@@ -125,6 +125,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "order_fields_valid": ("Invalid order fields", "Campos do pedido inválidos"),
     "order_total_mismatch": ("Order total mismatch", "Total do pedido divergente"),
     "unknown_sku": ("Unknown SKU", "SKU desconhecido"),
+    "order_inputs_quarantined": ("Order inputs quarantined", "Dados do pedido em quarentena"),
     "paid_amount_mismatch": ("Paid amount mismatch", "Valor pago divergente"),
     "awaiting_payment_too_long": ("Awaiting payment too long", "Aguardando pagamento há muito tempo"),
     "cancelled_not_refunded": ("Cancelled, not refunded", "Cancelado sem reembolso"),

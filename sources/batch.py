@@ -8,9 +8,11 @@ from datetime import datetime
 import polars as pl
 
 from sources.canonical import TABLES
+from sources.casts import cast_failures
 from sources.drift import schema_drift
 from sources.mapping import SourceMap
-from sources.quarantine import Quarantined, conflicting_duplicates
+from sources.problems import WRONG_TYPE, Problem
+from sources.quarantine import Quarantined, conflicting_duplicates, keys_of
 from sources.readers import FileContent
 from sources.records import MappedRecord, RecordMapper
 
@@ -33,7 +35,24 @@ def _quarantined(table: str, mapped: MappedRecord) -> Quarantined:
         p.detail if p.reason == first.reason else f"{p.reason}: {p.detail}" for p in mapped.problems[1:]
     ]
     record = mapped.record
-    return Quarantined(record.row_number, table, first.reason, "; ".join(details), record.raw, record.file)
+    entity_key, order_id = keys_of(table, mapped.rows)
+    return Quarantined(
+        record.row_number, table, first.reason, "; ".join(details), record.raw, record.file, entity_key, order_id,
+    )
+
+
+def _refused_casts(mapped: list[MappedRecord], tables: list[str]) -> None:
+    """Add a wrong_type problem to each record with a value staging's cast would refuse."""
+    for table in tables:
+        indexed = [(index, row) for index, m in enumerate(mapped) if not m.problems for row in m.rows.get(table, [])]
+        if not indexed:
+            continue
+        columns = list(TABLES[table].columns)
+        data = {column: [row[column] for _, row in indexed] for column in columns}
+        data["_record"] = [index for index, _ in indexed]
+        frame = pl.DataFrame(data, schema={column: pl.String for column in columns} | {"_record": pl.Int64})
+        for index, detail in cast_failures(table, frame, "_record").items():
+            mapped[index].problems.append(Problem(WRONG_TYPE, f"{table}.{detail}"))
 
 
 def _frame(table: str, mapped: list[MappedRecord], with_file: bool) -> pl.DataFrame:
@@ -54,6 +73,7 @@ def build_batch(source: SourceMap, default_timezone: str, content: FileContent) 
     mapped = [mapper.map(record) for record in content.records]
     for index, problem in conflicting_duplicates(mapped).items():
         mapped[index].problems.append(problem)
+    _refused_casts(mapped, mapper.tables)
     loaded = [m for m in mapped if not m.problems]
     with_file = any(m.record.file is not None for m in mapped)
     drift = list(content.notes)

@@ -5,8 +5,10 @@ DDL and the staging casts and dedup (warehouse/database.py), the GX contract val
 (`value_set: canonical:<table>.<column>` in expectations/*.yaml), the mapping checks and
 the tables of docs/feeds.md (sources/feeds_doc.py).
 
-raw.* stores every column as text; the type here is what staging casts it to, so a value
-that will not convert is caught at extraction instead of failing the staging build.
+raw.* stores every column as text; the type here is what staging casts it to (SQL_TYPES),
+and landing tries the same cast first, so a value that will not convert is quarantined at
+landing instead of failing the staging build. A row lacking a key, a `needed` column or a
+`known_at` column is quarantined too: staging would drop it, or every check would skip it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ TIMESTAMP = "timestamp"
 INTEGER = "integer"  # DuckDB integer: 32 bits
 MONEY = "decimal(18, 2)"
 WEIGHT = "decimal(10, 3)"
+# Canonical type -> the DuckDB type staging casts the raw text to (text stays as is). Landing
+# tries the same casts (sources/casts.py), so staging can never fail on a landed value.
+SQL_TYPES = {TEXT: None, TIMESTAMP: "timestamptz", INTEGER: "integer", MONEY: MONEY, WEIGHT: WEIGHT}
 
 # The enums, in lifecycle order.
 ORDER_STATUSES = (
@@ -45,10 +50,18 @@ class Table:
     # Timestamp columns holding a deadline: a date-only value means the end of that day, not
     # its start, so "deliver by 2018-03-12" is kept by a delivery at 23:59 that day.
     end_of_day: tuple[str, ...] = ()
+    # Non-key columns the checks cannot do without: a row where one is empty is quarantined
+    # (missing_required) at landing rather than dropped or misjudged downstream.
+    needed: tuple[str, ...] = ()
 
     @property
     def entity_columns(self) -> tuple[str, ...]:
         return self.entity or self.key
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Columns every row must have: the key, the needed columns, and what known_at compares."""
+        return tuple(dict.fromkeys((*self.key, *self.needed, *self.known_at)))
 
 
 TABLES: dict[str, Table] = {
@@ -64,6 +77,7 @@ TABLES: dict[str, Table] = {
         allowed={"status": ORDER_STATUSES},
         entity=("order_id",), version=("updated_at",), known_at=("updated_at",),
         end_of_day=("promised_ship_by", "promised_delivery_by"),
+        needed=("placed_at", "status"),
     ),
     "order_lines": Table(
         feed="orders",
@@ -72,6 +86,7 @@ TABLES: dict[str, Table] = {
             "quantity": INTEGER, "unit_price": MONEY,
         },
         key=("order_id", "order_updated_at", "line_no"),
+        needed=("sku", "quantity", "unit_price"),
     ),
     "payments": Table(
         feed="orders",
@@ -82,6 +97,7 @@ TABLES: dict[str, Table] = {
         key=("payment_id", "order_updated_at"),
         allowed={"kind": PAYMENT_KINDS},
         entity=("payment_id",), version=("order_updated_at",), known_at=("occurred_at", "order_updated_at"),
+        needed=("order_id", "kind", "amount"),
     ),
     "skus": Table(
         feed="stock",
@@ -96,6 +112,7 @@ TABLES: dict[str, Table] = {
         },
         key=("allocation_id",),
         known_at=("allocated_at",),
+        needed=("order_id", "sku", "quantity"),
     ),
     "stock_snapshots": Table(
         feed="stock",
@@ -104,6 +121,7 @@ TABLES: dict[str, Table] = {
         },
         key=("snapshot_at", "warehouse_id", "sku"),
         known_at=("snapshot_at",),
+        needed=("on_hand",),
     ),
     "stock_movements": Table(
         feed="stock",
@@ -114,6 +132,7 @@ TABLES: dict[str, Table] = {
         key=("movement_id",),
         allowed={"reason": MOVEMENT_REASONS},
         known_at=("occurred_at",),
+        needed=("warehouse_id", "sku", "quantity_delta", "reason"),
     ),
     "shipments": Table(
         feed="stock",
@@ -123,11 +142,13 @@ TABLES: dict[str, Table] = {
         },
         key=("shipment_id",),
         known_at=("shipped_at",),
+        needed=("order_id",),
     ),
     "shipment_lines": Table(
         feed="stock",
         columns={"shipment_id": TEXT, "sku": TEXT, "quantity": INTEGER},
         key=("shipment_id", "sku"),
+        needed=("quantity",),
     ),
     "tracking_events": Table(
         feed="carrier",
@@ -146,6 +167,7 @@ TABLES: dict[str, Table] = {
         },
         key=("invoice_id",),
         known_at=("invoiced_at",),
+        needed=("tracking_number",),
     ),
 }
 

@@ -39,11 +39,13 @@ def _files_table() -> list[str]:
 
 def _table(name: str) -> list[str]:
     model = TABLES[name]
-    lines = [f"### `{name}` ({model.feed} feed)", "", "| column | type | key | values |", "|---|---|---|---|"]
+    lines = [f"### `{name}` ({model.feed} feed)", ""]
+    lines += ["| column | type | key | required | values |", "|---|---|---|---|---|"]
     for column, kind in model.columns.items():
         values = ", ".join(f"`{value}`" for value in model.allowed.get(column, ()))
         key = "yes" if column in model.key else ""
-        lines.append(f"| `{column}` | {TYPE_NAMES[kind]} | {key} | {values} |")
+        required = "yes" if column in model.required else ""
+        lines.append(f"| `{column}` | {TYPE_NAMES[kind]} | {key} | {required} | {values} |")
     grain = ", ".join(model.entity_columns)
     version = f", the latest by {', '.join(model.version)}" if model.version else ""
     known = f", among rows with {' and '.join(model.known_at)} up to as_of" if model.known_at else ""
@@ -56,7 +58,9 @@ def render() -> str:
     lines = [BEGIN, "", "## The canonical folder", "", *_files_table(), "", "## Canonical tables", ""]
     lines += [
         "Every column lands in `raw.*` as text; the type is what the mapping checks and staging "
-        "casts to. Key columns are required in every row. A column with values takes only those.",
+        "casts to. Required columns (the key, what the checks need, what `known_at` compares) must "
+        "be non-empty in every row, or the row is quarantined (`missing_column`, `missing_required`). "
+        "A column with values takes only those.",
         "",
     ]
     for name in TABLES:

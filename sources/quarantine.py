@@ -20,6 +20,18 @@ class Quarantined:
     detail: str
     record: str  # the row as read, JSON text
     file: str | None = None  # when not the batch's file (an API page)
+    entity_key: str | None = None  # the row's key as far as it could be read: order_id=ORD-1, ...
+    order_id: str | None = None  # the order the row concerns, when it could be read
+
+
+def keys_of(table: str, rows: dict[str, list[dict[str, str | None]]]) -> tuple[str | None, str | None]:
+    """The entity key and order id of a quarantined record, from the columns that did convert."""
+    main = (rows.get(table) or [{}])[0]
+    parts = [f"{column}={main[column]}" for column in TABLES[table].entity_columns if main.get(column)]
+    order_id = main.get("order_id")
+    if order_id is None:  # a child row knows its order through its parent's columns
+        order_id = next((row.get("order_id") for child in rows.values() for row in child if row.get("order_id")), None)
+    return (", ".join(parts) or None), order_id
 
 
 class RejectionThresholdExceeded(RuntimeError):

@@ -87,23 +87,32 @@ def decode(data: bytes, encoding: str) -> tuple[str, bool]:
 class _TakenLines:
     """Lines handed to csv.reader, remembered so a bad row keeps its raw text."""
 
-    def __init__(self, text: str) -> None:
-        self._lines = iter(io.StringIO(text, newline=""))
+    def __init__(self, lines: list[str], start: int) -> None:
+        self._lines = lines
+        self.line = start  # lines consumed so far, from the top of the file
         self.taken: list[str] = []
-        self.line = 0
 
     def __iter__(self) -> _TakenLines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
+        if self.line >= len(self._lines):
+            raise StopIteration
+        line = self._lines[self.line]
         self.taken.append(line)
         self.line += 1
         return line
 
 
 def parse_csv(text: str, delimiter: str) -> FileContent:
-    lines = _TakenLines(text)
+    """Rows of a CSV text; a bad row costs only its own first line.
+
+    A stray quote makes csv read on across line ends, swallowing the rows after it. So when
+    a row that spans several lines is bad, only its first line is quarantined and reading
+    starts again on the next line: every later row is still read.
+    """
+    all_lines = list(io.StringIO(text, newline=""))
+    lines = _TakenLines(all_lines, 0)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
@@ -121,19 +130,28 @@ def parse_csv(text: str, delimiter: str) -> FileContent:
         first_line = lines.line + 1
         try:
             fields = next(reader)
+            problem = None if not fields or len(fields) == len(header) else (
+                f"line {first_line}: {len(fields)} fields, the header has {len(header)}"
+            )
         except StopIteration:
             break
         except csv.Error as exc:
-            raw = _json({"line": first_line, "text": "".join(lines.taken)})
-            records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, f"line {first_line}: {exc}")))
+            fields, problem = [], f"line {first_line}: {exc}"
+        if problem is not None and len(lines.taken) > 1:
+            # Keep the first line only, and read on from the next one with a fresh reader.
+            lines = _TakenLines(all_lines, first_line)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            text_of_row = all_lines[first_line - 1]
+            raw = _json({"line": first_line, "text": text_of_row})
+            detail = f"{problem} (a quote left open? only this line is kept out)"
+            records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, detail)))
+            continue
+        if problem is not None:
+            raw = _json({"line": first_line, "text": "".join(lines.taken), "fields": fields})
+            records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, problem)))
             continue
         if not fields:
             continue  # a blank line holds no data
-        if len(fields) != len(header):
-            raw = _json({"line": first_line, "text": "".join(lines.taken), "fields": fields})
-            detail = f"line {first_line}: {len(fields)} fields, the header has {len(header)}"
-            records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, detail)))
-            continue
         row = dict(zip(header, fields, strict=True))
         records.append(Record(len(records) + 1, row, _json(row)))
     return FileContent(list(dict.fromkeys(header)), records, notes, fixed_columns=True)
@@ -159,9 +177,10 @@ def parse_jsonl(text: str) -> FileContent:
             continue
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad[number] = Record(number, None, _json({"line": number, "text": line}),
-                                 Problem(MALFORMED_ROW, f"line {number}: not JSON ({exc.msg})"))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            bad[number] = Record(number, None, _json({"line": number, "text": line[:KEEP_TEXT_CHARS]}),
+                                 Problem(MALFORMED_ROW, f"line {number}: not JSON ({why})"))
             continue
         items.append((number, value))
     content = json_values(items)
@@ -178,6 +197,8 @@ def parse_json(text: str, records_path: str | None) -> FileContent:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         return unreadable(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (truncated?)", len(text), text)
+    except RecursionError:
+        return unreadable("not JSON this reader can follow: nested too deeply", len(text), text)
     items = dig(document, records_path) if records_path else document
     if not isinstance(items, list):
         where = f"at {records_path!r}" if records_path else "at the top (set records: to the field holding it)"

@@ -71,7 +71,7 @@ def compile_rules(
         inherited = INHERITED_FROM_ORDER.get(column) if child and spec is None else None
         base = {
             "column": column, "kind": kind, "allowed": canonical.allowed.get(column),
-            "required": column in canonical.key or bool(spec and spec.required), "inherited": inherited,
+            "required": column in canonical.required or bool(spec and spec.required), "inherited": inherited,
             "end_of_day": column in canonical.end_of_day,
         }
         if spec is None:
@@ -185,8 +185,13 @@ class RecordMapper:
     def expected_fields(self) -> list[tuple[str, tuple[str, ...]]]:
         """(what it is for, the fields it may come from) for every field the mapping names."""
         expected = []
+        # A source that maps no column reads the canonical names (the canonical folder): then
+        # every canonical column is expected. Otherwise the named ones and the required ones.
+        canonical_names = not any(rule.explicit for rule in self.rules)
         for rule in self.rules:
-            if rule.explicit and rule.template is not None:
+            if not rule.explicit and (canonical_names or rule.required):
+                expected.append((rule.column, rule.paths))
+            elif rule.explicit and rule.template is not None:
                 expected += [(rule.column, (name,)) for name in rule.source_fields]  # each one is needed
             elif rule.explicit and rule.paths:
                 expected.append((rule.column, rule.paths))  # any one of them will do

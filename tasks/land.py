@@ -24,7 +24,7 @@ from warehouse.database import identifier
 
 QUARANTINE_SCHEMA = {
     "table_name": pl.String, "reason": pl.String, "detail": pl.String, "record": pl.String,
-    "_file": pl.String, "_row_number": pl.Int64,
+    "entity_key": pl.String, "order_id": pl.String, "_file": pl.String, "_row_number": pl.Int64,
 }
 
 
@@ -53,6 +53,7 @@ def _quarantine_frame(rows: tuple[Quarantined, ...]) -> pl.DataFrame:
         {
             "table_name": [q.table for q in rows], "reason": [q.reason for q in rows],
             "detail": [q.detail for q in rows], "record": [q.record for q in rows],
+            "entity_key": [q.entity_key for q in rows], "order_id": [q.order_id for q in rows],
             "_file": [q.file for q in rows], "_row_number": [q.row_number for q in rows],
         },
         schema=QUARANTINE_SCHEMA,

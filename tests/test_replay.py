@@ -23,6 +23,7 @@ FIRST = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 NOT_IN_SHORT_REPLAY = {
     "billed_weight_mismatch", "delivered_not_closed", "late_delivery", "no_first_scan",
     "return_not_restocked", "split_shipment_overcharge", "stalled_in_transit",
+    "order_inputs_quarantined",  # the demo world delivers no bad rows
 }
 
 
@@ -58,4 +59,4 @@ def test_a_day_of_hourly_demo_runs_stays_with_the_truth_and_scores_every_check(t
                    orders_per_hour=6)
     assert score.misses == []
     assert (score.recall(), score.precision(), score.flaps) == (1.0, 1.0, 0)
-    assert unscored(score) == []
+    assert unscored(score) == ["order_inputs_quarantined"]  # the demo world delivers no bad rows

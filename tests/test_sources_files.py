@@ -133,8 +133,12 @@ def test_schema_drift_is_reported(warehouse, tmp_path):
         "loja: pedidos.csv: column 'Total' (for total_amount) renamed to 'Valor total'?",
         "loja: pedidos.csv: new column 'Cupom'",
     )
-    # status and total_amount are not required: the row lands without them, the drift says why
-    assert rows(warehouse, "select order_id, status, total_amount from raw.orders") == [("1", None, None)]
+    # status is needed by every check: the row is quarantined, and the drift says why;
+    # total_amount is not required, so alone it would have landed as NULL
+    assert rows(warehouse, "select count(*) from raw.orders") == [(0,)]
+    assert rows(warehouse, "select reason, detail from raw.quarantine") == [
+        ("missing_column", "status: the record has no field 'Situação'"),
+    ]
 
 
 def test_a_missing_required_column_quarantines_every_row(warehouse, tmp_path):
@@ -213,13 +217,14 @@ def test_parquet_and_nested_orders_in_the_canonical_page_shape(warehouse, tmp_pa
     }).write_parquet(tmp_path / "skus.parquet")
     page = {"page": 1, "next_page": None, "orders": [
         {"order_id": "O-1", "status": "paid", "total_amount": "10.00", "updated_at": "2026-11-20T13:05:40Z",
+         "placed_at": "2026-11-20T13:00:00Z",
          "ship_to": {"country": "BR", "region": "SP", "postcode": "01310-100"},
          "lines": [{"line_no": 1, "sku": "SKU-1", "quantity": 2, "unit_price": "5.00"}],
          "payments": [
              {"payment_id": "P-1", "kind": "capture", "amount": "10.00", "occurred_at": "2026-11-20T13:05:40Z"},
          ]},
-        {"order_id": "O-2", "status": "paid", "updated_at": "2026-11-20T14:00:00Z",
-         "lines": [{"line_no": 1, "sku": "SKU-2", "quantity": "muitos"}]},
+        {"order_id": "O-2", "status": "paid", "updated_at": "2026-11-20T14:00:00Z", "placed_at": "2026-11-20T13:00:00Z",
+         "lines": [{"line_no": 1, "sku": "SKU-2", "quantity": "muitos", "unit_price": "1.00"}]},
     ]}
     (tmp_path / "page-0001.json").write_text(json.dumps(page))
     mapping = mapping_file(

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from sources.canonical import INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, WEIGHT, Table
+from sources.canonical import SQL_TYPES, TABLES, Table
 
 SQL_DIR = Path(__file__).resolve().parent
 MIGRATIONS = sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
@@ -31,8 +31,6 @@ LINEAGE_DDL = (
     "_source varchar not null", "_batch_id varchar not null", "_file varchar not null",
     "_row_number bigint not null", "_loaded_at timestamptz not null",
 )
-# Canonical type -> what staging casts the raw text to (text stays as is).
-_SQL_TYPES = {TEXT: None, TIMESTAMP: "timestamptz", INTEGER: "integer", MONEY: MONEY, WEIGHT: WEIGHT}
 
 
 class WarehouseError(RuntimeError):
@@ -112,7 +110,7 @@ def sync_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _typed(column: str, kind: str) -> str:
-    sql_type = _SQL_TYPES[kind]
+    sql_type = SQL_TYPES[kind]
     return identifier(column) if sql_type is None else f"cast({identifier(column)} as {sql_type}) as {column}"
 
 

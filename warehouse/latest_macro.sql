@@ -2,6 +2,9 @@
 -- (sources/canonical.py) by warehouse.database.latest_macro_sql: the raw rows cast to
 -- their types, only those known at as_of, one row per entity, the latest version, then
 -- the last landed. The placeholders in braces are names from the model, never data.
+-- Nothing here drops a row for good: landing tried these casts and quarantined the rows
+-- they refuse, and rows with an empty known_at column (sources/canonical.py, required), so
+-- the known_at filter only defers a row to a later as_of.
 create or replace macro latest_{table}() as table
 with typed as (
     select {casts}, _batch_id, _loaded_at, _row_number

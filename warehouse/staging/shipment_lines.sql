@@ -1,6 +1,7 @@
 -- grain: one row per (shipment_id, sku), as last delivered
 -- typed and deduplicated by latest_shipment_lines(), from the canonical model; a line is
--- known at as_of when its shipment is.
+-- known at as_of when its shipment is. A line whose shipment row was quarantined waits
+-- here for it; its order is reported by order_inputs_quarantined meanwhile.
 create or replace table staging.shipment_lines as
 select lines.*
 from latest_shipment_lines() as lines
