@@ -63,11 +63,16 @@ EXPECTED = {
     ("stalled_in_transit", "SHP-ord-16"),
     # ord-17: its product p9 is not in the product list: held at capture, nothing else.
     ("unknown_sku", "ord-17:1"),
-    # ord-18: no items, so no total: quarantined at landing (missing_required), never judged.
-    # ord-19: 80.00 by card plus a 35.00 voucher without a timestamp. The voucher is not
-    # counted (today staging cannot place it in time), so 80.00 of 115.00 is paid.
+    # ord-18: no items, so no total: its order row is quarantined at landing
+    # (missing_required) and reported as an order whose inputs were quarantined.
+    ("order_inputs_quarantined", "ord-18"),
+    # ord-19: 80.00 by card plus a 35.00 voucher without a timestamp. The voucher is
+    # quarantined at landing, so the order is reported incomplete, and 80.00 of 115.00 is paid.
+    ("order_inputs_quarantined", "ord-19"),
     ("paid_amount_mismatch", "ord-19"),
-    # ord-20: its only payment has no timestamp: the order looks unpaid for weeks.
+    # ord-20: its only payment has no timestamp: quarantined, reported incomplete, and the
+    # order looks unpaid for weeks.
+    ("order_inputs_quarantined", "ord-20"),
     ("awaiting_payment_too_long", "ord-20"),
     # ord-21: two units of p1 (limit 11-05 12:00) and one of p2 (limit 11-06 18:00); the
     # ship-by is the earliest line limit, and it was handed over at 11-05 14:00. Paid in two
