@@ -132,12 +132,17 @@ def test_the_second_hour_lands_nothing_and_nothing_drifts(two_runs):
 
 def test_the_order_without_items_is_quarantined_at_its_input_line(two_runs):
     _, _, batches, quarantine = two_runs[0]
-    # ord-18 is data row 18 of olist_orders.csv; its select row carries that position.
-    assert quarantine == [("mp-orders", str(EXAMPLE / "olist_orders.csv"), 18, "missing_required")]
+    # ord-18 is data row 18 of olist_orders.csv; its select row carries that position. The
+    # payments of ord-19 (a voucher) and ord-20 are data rows 18 and 19 of the payments file.
+    payments = str(EXAMPLE / "olist_order_payments.csv")
+    assert quarantine == [
+        ("mp-orders", str(EXAMPLE / "olist_orders.csv"), 18, "missing_required"),
+        ("mp-payments", payments, 18, "missing_required"), ("mp-payments", payments, 19, "missing_required"),
+    ]
     # 26 order rows, 27 item rows, 26 payment rows, 4 products, 18 orders handed over (one
     # parcel each, 19 distinct products in them), 18 pick-ups + 15 deliveries.
     assert batches == [
-        ("mp-order-lines", 27, 27, 0), ("mp-orders", 26, 25, 1), ("mp-payments", 26, 26, 0),
+        ("mp-order-lines", 27, 27, 0), ("mp-orders", 26, 25, 1), ("mp-payments", 26, 24, 2),
         ("mp-shipment-lines", 19, 19, 0), ("mp-shipments", 18, 18, 0), ("mp-skus", 4, 4, 0),
         ("mp-tracking", 33, 33, 0),
     ]

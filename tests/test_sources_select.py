@@ -196,7 +196,7 @@ def test_select_errors_name_the_line(tmp_path, text, line, message):
 
 
 def test_a_date_only_value_is_the_start_of_the_day_except_in_deadlines(warehouse, tmp_path):
-    (tmp_path / "o.csv").write_text("id,placed,ship_by,deliver_by\nA,2026-11-19,2026-11-20,20/11/2026\n")
+    (tmp_path / "o.csv").write_text("id,status,placed,ship_by,deliver_by\nA,paid,2026-11-19,2026-11-20,20/11/2026\n")
     (tmp_path / "mapping.yaml").write_text(textwrap.dedent("""\
         timezone: America/Sao_Paulo
         sources:
@@ -205,6 +205,7 @@ def test_a_date_only_value_is_the_start_of_the_day_except_in_deadlines(warehouse
             files: o.csv
             columns:
               order_id: id
+              status: status
               placed_at: placed
               updated_at: placed
               promised_ship_by: ship_by
