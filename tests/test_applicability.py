@@ -195,3 +195,106 @@ def _check(check_id: str):
 def test_every_canonical_table_is_in_some_checks_needs():
     needed = {table for check in all_checks() for table in check.needed_tables}
     assert needed == set(TABLES)
+
+
+# --- check-config -----------------------------------------------------------------------
+
+EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "shop_export" / "mapping.yaml"
+
+
+def _check_config(capsys, tmp_path: Path, mapping_text: str, **sections) -> tuple[int, str, str]:
+    from conftest import write_settings
+
+    from retaguarda.cli import main
+
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(mapping_text)
+    settings = write_settings(tmp_path / "settings.yaml", source={"kind": "mapped", "mapping": mapping}, **sections)
+    code = main(["--settings", settings, "check-config"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_config_lists_what_a_mapping_cannot_feed(tmp_path, capsys):
+    text = EXAMPLE_MAPPING.read_text().replace("      total_amount: {from: Total, required: true}\n", "")
+    assert "total_amount" not in text.split("loja-itens")[0]
+    code, out, err = _check_config(capsys, tmp_path, text, checks={"paid_amount_mismatch": {"enabled": False}})
+    assert code == 0, err
+    said = dict(line.removeprefix("not evaluated: ").split(": ", 1)
+                for line in out.splitlines() if line.startswith("not evaluated: "))
+    assert said["not_allocated_in_sla"] == "no allocations feed"
+    assert said["paid_amount_mismatch"] == "disabled in settings"
+    assert said["order_fields_valid"] == "orders.total_amount not mapped"
+    assert said["late_delivery"] == "no shipments feed; no tracking_events feed"
+    evaluated = next(line for line in out.splitlines() if line.startswith("will be evaluated"))
+    assert evaluated.split(": ", 1)[1].split(", ") == ["awaiting_payment_too_long", "cancelled_not_refunded",
+                                                     "impossible_timeline"]
+
+
+def test_check_config_reports_a_bad_mapping_with_its_lines(tmp_path, capsys):
+    text = EXAMPLE_MAPPING.read_text().replace("Pago: paid", "Pago: settled").replace(
+        "table: payments", "table: payment")
+    code, out, err = _check_config(capsys, tmp_path, text)
+    assert code == 2 and "settings valid" not in out
+    lines = text.splitlines()
+    settled = next(n for n, line in enumerate(lines, 1) if "Pago: settled" in line)
+    table = next(n for n, line in enumerate(lines, 1) if "table: payment" in line)
+    mapping = tmp_path / "mapping.yaml"
+    assert f"{mapping}:{settled}:" in err and "'settled' is not a canonical status" in err
+    assert f"{mapping}:{table}:" in err and "unknown table 'payment'" in err
+
+
+# --- whole runs -------------------------------------------------------------------------
+
+
+def test_runs_without_an_allocation_feed_say_so_and_invent_nothing(tmp_path, prefect_server):
+    from datetime import UTC, datetime
+
+    from conftest import write_settings
+
+    from flows.hourly_reconciliation import hourly_reconciliation
+    from simulator import simulate
+    from tasks.artifacts import summary_markdown
+
+    window = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    feed = tmp_path / "feed"
+    simulate(feed, start=window - timedelta(days=1), end=window + timedelta(hours=2), seed=5, orders_per_hour=6,
+             anomaly_rate=0.03)
+    for file in (feed / "stock").glob("*allocations.csv"):
+        file.unlink()
+    settings = write_settings(tmp_path / "settings.yaml", source={"kind": "folder", "folder": feed})
+    needing = {check.id for check in all_checks() if "allocations" in check.needed_tables}
+    assert "not_allocated_in_sla" in needing
+
+    first = hourly_reconciliation(window_start=window, settings_file=settings)
+    second = hourly_reconciliation(window_start=window + timedelta(hours=1), settings_file=settings)
+    for summary in (first, second):
+        assert {c for c, why in summary.not_evaluated.items() if "no allocations feed" in why} == needing
+        assert all(summary.exceptions[check_id] == 0 for check_id in needing)
+        assert "not evaluated: not_allocated_in_sla: no allocations feed" in summary.report(load_catalog())
+    assert first.not_evaluated == second.not_evaluated  # nothing drifts from one hour to the next
+    assert sum(second.exceptions.values()) > 0  # the checks that could be judged still were
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        decided = rows(con, "select run_id, check_id, reason from audit.check_runs where not evaluated")
+        assert sorted((c, r) for run, c, r in decided if run == first.run_id) == sorted(first.not_evaluated.items())
+        assert sorted((c, r) for run, c, r in decided if run == second.run_id) == sorted(second.not_evaluated.items())
+        assert rows(con, "select count(*) from exceptions.ledger where list_contains(?, check_id)",
+                    sorted(needing)) == [(0,)]
+        markdown = summary_markdown(con, second.run_id, str(second.window), second.events)
+        assert "| not_allocated_in_sla | no allocations feed |" in markdown
+    finally:
+        con.close()
+    html = second.report_path.read_text()
+    assert "Not allocated in SLA: not checked: no allocations feed" in html
+
+
+def test_the_reasons_read_in_portuguese():
+    from report.i18n import Translator
+
+    reason = "no allocations feed; orders.total_amount is empty in every row"
+    assert Translator("en").reason(reason) == reason
+    assert Translator("pt-BR").reason(reason) == "sem o feed allocations; orders.total_amount vazia em todas as linhas"
+    assert Translator("pt-BR")("not_checked", check="x", reason=Translator("pt-BR").reason("disabled in settings")) == (
+        "x: não verificada: desativada nas configurações")
