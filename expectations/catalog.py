@@ -124,7 +124,8 @@ def _needs(raw: object, where: str) -> tuple[str, ...]:
         if table not in TABLES:
             raise CatalogError(f"{where}: needs unknown table {table!r}; canonical tables: {', '.join(TABLES)}")
         if column and column not in TABLES[table].columns:
-            raise CatalogError(f"{where}: needs unknown column {need!r}; {table} has: {', '.join(TABLES[table].columns)}")
+            known = ", ".join(TABLES[table].columns)
+            raise CatalogError(f"{where}: needs unknown column {need!r}; {table} has: {known}")
     if len(set(raw)) != len(raw):
         raise CatalogError(f"{where}: needs lists something twice")
     return tuple(raw)

@@ -35,7 +35,9 @@ def not_mapped(table: str, column: str) -> str:
     return f"{table}.{column} not mapped"
 
 
-def reasons(check: Check, has_table: Callable[[str], bool], column_reason: Callable[[str, str], str | None]) -> list[str]:
+def reasons(
+    check: Check, has_table: Callable[[str], bool], column_reason: Callable[[str, str], str | None]
+) -> list[str]:
     """Why `check` cannot be evaluated; empty when it can. Shared by the run and check-config."""
     if not check.enabled:
         return [DISABLED]
