@@ -298,3 +298,14 @@ def test_the_reasons_read_in_portuguese():
     assert Translator("pt-BR").reason(reason) == "sem o feed allocations; orders.total_amount vazia em todas as linhas"
     assert Translator("pt-BR")("not_checked", check="x", reason=Translator("pt-BR").reason("disabled in settings")) == (
         "x: não verificada: desativada nas configurações")
+
+
+def test_the_applicability_table_in_docs_sources_is_current():
+    from expectations import applicability_doc
+
+    text = applicability_doc.DOC.read_text()
+    assert applicability_doc.updated(text) == text, "stale: run uv run python -m expectations.applicability_doc"
+    for check in all_checks():  # each row, read back from the page, is what the suite declares
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{check.id}` |"))
+        assert re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", row)[1:] == [
+            *check.needed_tables, *(f"{t}.{c}" for t, c in check.needed_columns)]
