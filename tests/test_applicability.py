@@ -309,3 +309,17 @@ def test_the_applicability_table_in_docs_sources_is_current():
         row = next(line for line in text.splitlines() if line.startswith(f"| `{check.id}` |"))
         assert re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", row)[1:] == [
             *check.needed_tables, *(f"{t}.{c}" for t, c in check.needed_columns)]
+
+
+def test_on_time_shipment_is_not_a_figure_when_late_shipment_was_not_evaluated(warehouse):
+    settings = load_settings(environ={})
+    _shop(warehouse)
+    insert_raw(warehouse, "shipments", {"shipment_id": "sh2", "order_id": "o2", "warehouse_id": "w1",
+                                        "carrier": "correios", "tracking_number": "AA123456789BR",
+                                        "shipped_at": "2026-11-23T14:00:00Z", "declared_weight_kg": "1"})
+    insert_raw(warehouse, "shipment_lines", {"shipment_id": "sh2", "sku": "s1", "quantity": 1})
+    assert "late_shipment" not in _run(warehouse, settings, "run-1", AS_OF)
+    disabled = settings.model_copy(update={"checks": {"late_shipment": CheckOverride(enabled=False)}})
+    _run(warehouse, disabled, "run-2", AS_OF + timedelta(hours=1))
+    assert rows(warehouse, "select run_id, ship_on_time from published.on_time order by run_id") == [
+        ("run-1", 0), ("run-2", None)]
