@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from sources.canonical import allowed_values
+from sources.canonical import TABLES, allowed_values
 from warehouse.database import identifier
 
 SUITES_DIR = Path(__file__).resolve().parent
@@ -40,6 +40,19 @@ class Check:
     severity: str
     owner: str
     catches: str
+    # What the check cannot be judged without: canonical tables, or table.column pairs.
+    needs: tuple[str, ...] = ()
+    enabled: bool = True  # settings: checks: {<id>: {enabled: false}}
+
+    @property
+    def needed_tables(self) -> tuple[str, ...]:
+        """The canonical tables the check needs rows in, in the order declared."""
+        return tuple(dict.fromkeys(need.partition(".")[0] for need in self.needs))
+
+    @property
+    def needed_columns(self) -> tuple[tuple[str, str], ...]:
+        """The (table, column) pairs that must not be entirely empty."""
+        return tuple(tuple(need.split(".")) for need in self.needs if "." in need)  # type: ignore[misc]
 
     @property
     def sql(self) -> str:
@@ -85,9 +98,10 @@ class Suite:
 
 def _check(stage: str, raw: dict, source: Path) -> Check:
     where = f"{source.name}: check {raw.get('id', '?')}"
-    expected = {"id", "entity", "severity", "owner", "catches"}
+    expected = {"id", "needs", "entity", "severity", "owner", "catches"}
     if set(raw) != expected:
         raise CatalogError(f"{where}: keys must be {sorted(expected)}, got {sorted(raw)}")
+    raw["needs"] = _needs(raw["needs"], where)
     if raw["severity"] not in SEVERITIES:
         raise CatalogError(f"{where}: severity must be one of {SEVERITIES}")
     if raw["entity"] not in ENTITIES:
@@ -99,6 +113,22 @@ def _check(stage: str, raw: dict, source: Path) -> Check:
     if missing:
         raise CatalogError(f"{where}: its SQL must open with comment lines {[f'-- {n}: ...' for n in missing]}")
     return check
+
+
+def _needs(raw: object, where: str) -> tuple[str, ...]:
+    """`needs: [orders.total_amount, allocations]`, checked against the canonical model (sources/canonical.py)."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(need, str) for need in raw):
+        raise CatalogError(f"{where}: needs must be a non-empty list of <table> or <table>.<column>")
+    for need in raw:
+        table, _, column = need.partition(".")
+        if table not in TABLES:
+            raise CatalogError(f"{where}: needs unknown table {table!r}; canonical tables: {', '.join(TABLES)}")
+        if column and column not in TABLES[table].columns:
+            known = ", ".join(TABLES[table].columns)
+            raise CatalogError(f"{where}: needs unknown column {need!r}; {table} has: {known}")
+    if len(set(raw)) != len(raw):
+        raise CatalogError(f"{where}: needs lists something twice")
+    return tuple(raw)
 
 
 def _contract_kwargs(kwargs: dict, source: Path) -> dict:
@@ -167,8 +197,8 @@ def all_thresholds() -> tuple[Threshold, ...]:
     return tuple(threshold for suite in load_catalog() for threshold in suite.thresholds)
 
 
-def configured_catalog(overrides: dict[str, dict[str, str | None]]) -> tuple[Suite, ...]:
-    """The catalog with severity and owner overridden per check from the settings."""
+def configured_catalog(overrides: dict[str, dict[str, str | bool | None]]) -> tuple[Suite, ...]:
+    """The catalog with severity, owner and enabled overridden per check from the settings."""
     unknown = sorted(set(overrides) - {check.id for check in all_checks()})
     if unknown:
         raise CatalogError(f"settings name checks that do not exist: {unknown}")

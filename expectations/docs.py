@@ -31,7 +31,13 @@ team, and yields one exception row per offending entity. Checks are evaluated **
 the end of the run's window** (`as_of`): only data stamped at or before `as_of` counts.
 Severity and owner can be changed per check in the settings (`checks:`); thresholds are
 declared with their defaults in the stage's suite (`expectations/<stage>.yaml`) and set
-under `thresholds:` ([configuration](configuration.md)).
+under `thresholds:` ([configuration](configuration.md)). A check can be switched off with
+`checks: {<id>: {enabled: false}}`.
+
+**Needs.** Each check lists the canonical tables and columns it cannot be judged without
+(`needs:` in its suite). A run that sees no rows of a needed table, or a needed column empty
+in every row, does not evaluate the check: it finds nothing and leaves the check's open
+exceptions as they were, and the run says so ([sources](sources.md#which-checks-your-sources-can-feed)).
 
 Entity ids:
 
@@ -92,12 +98,12 @@ def _stage(suite: Suite, defaults: dict[str, object]) -> str:
     lines = [
         f"## {suite.title}",
         "",
-        "| check | entity | severity | owner | offends when | thresholds (default) | began at |",
-        "|---|---|---|---|---|---|---|",
+        "| check | entity | severity | owner | offends when | thresholds (default) | began at | needs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| `{c.id}` | {c.entity.replace('_', ' ')} | {c.severity} | {c.owner} | {c.header('offends when')} "
-        f"| {_thresholds(c, defaults)} | {c.header('began_at')} |"
+        f"| {_thresholds(c, defaults)} | {c.header('began_at')} | {', '.join(f'`{n}`' for n in c.needs)} |"
         for c in suite.checks
     ]
     return "\n".join(lines) + "\n"

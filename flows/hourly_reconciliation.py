@@ -14,6 +14,7 @@ from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
+from tasks.applicability import decide_checks_task
 from tasks.audit import RunSummary, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
@@ -47,7 +48,8 @@ def _check_and_publish(
 ) -> None:
     as_of = summary.window.end
     summary.model_rows = build_models_task(con, settings, as_of)
-    materialise_checks_task(con, suites, as_of)
+    summary.not_evaluated = decide_checks_task(con, suites, summary.run_id, as_of)
+    materialise_checks_task(con, suites, as_of, summary.not_evaluated)
     summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
     publication = publish_task(con, suites, settings, summary.run_id, as_of)
     summary.exceptions, summary.events = publication.counts, publication.events

@@ -42,6 +42,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "no_orders_due": ("no orders due in the last 7 days", "nenhum pedido com prazo nos últimos 7 dias"),
     "not_available": ("n/a", "n/d"),
+    # checks a run did not evaluate (tasks/applicability.py gives the reasons)
+    "not_checked_title": ("Not checked in this run", "Não verificadas nesta execução"),
+    "not_checked_note": (
+        "These checks found nothing because they could not be judged; their open exceptions stay as they were.",
+        "Estas verificações não acharam nada porque não puderam ser avaliadas; suas exceções abertas "
+        "ficam como estavam.",
+    ),
+    "not_checked": ("{check}: not checked: {reason}", "{check}: não verificada: {reason}"),
+    "reason_disabled": ("disabled in settings", "desativada nas configurações"),
+    "reason_no_feed": ("no {table} feed", "sem o feed {table}"),
+    "reason_empty_column": ("{column} is empty in every row", "{column} vazia em todas as linhas"),
     # sections
     "where": ("Where the exceptions are", "Onde estão as exceções"),
     "by_stage": ("Open by stage and severity", "Abertas por etapa e severidade"),
@@ -164,6 +175,20 @@ class Translator:
     def label(self, value: str) -> str:
         names = LABELS.get(value)
         return names[self._index] if names else value
+
+    def reason(self, text: str) -> str:
+        """A not-evaluated reason (tasks/applicability.py), in this language; unknown wording stays as is."""
+        parts = []
+        for part in text.split("; "):
+            if part == "disabled in settings":
+                parts.append(self("reason_disabled"))
+            elif part.startswith("no ") and part.endswith(" feed"):
+                parts.append(self("reason_no_feed", table=part[3:-5]))
+            elif part.endswith(" is empty in every row"):
+                parts.append(self("reason_empty_column", column=part.removesuffix(" is empty in every row")))
+            else:
+                parts.append(part)
+        return "; ".join(parts)
 
     def templates(self, *message_ids: str) -> dict[str, str]:
         """Messages with their {placeholders} left in, for the page's script to fill."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -104,6 +104,7 @@ class ReportData:
     trend: list[TrendPoint]
     offenders: list[Offender]
     open_exceptions: list[OpenException]
+    not_checked: list[tuple[str, str]] = field(default_factory=list)  # check id, why the run did not evaluate it
 
 
 def find_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> Publication:
@@ -157,7 +158,7 @@ def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *res
 def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> ReportData:
     """Everything on the page, for the latest publication or the one of `run_id`, as published then.
 
-    Reads only exceptions.* and published.*. Uses a temp table, so pass a connection of its own
+    Reads only exceptions.*, published.* and audit.check_runs. Uses a temp table, so pass a connection of its own
     (a cursor), not the pipeline's.
     """
     publication = find_publication(con, run_id)
@@ -174,4 +175,5 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         trend=[_trend_point(*row) for row in _rows(con, "trend", as_of=publication.as_of)],
         offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
         open_exceptions=_open_exceptions(con),
+        not_checked=_rows(con, "not_checked", run_id=publication.run_id),
     )

@@ -295,6 +295,9 @@ def render_report(
         severities=[(s, t.label(s), charts.SEVERITY_COLORS[s]) for s in WORST_FIRST],
         offenders=_offenders(data, f, t),
         open_list=_open_list(data, f, t),
+        not_checked=[
+            t("not_checked", check=t.label(check_id), reason=t.reason(reason)) for check_id, reason in data.not_checked
+        ],
         number=f.number,
         money=f.money,
         script_json=script_json,

@@ -202,10 +202,27 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
     from expectations.catalog import all_checks, configured_catalog
+    from sources.mapping import MappingError, load_mapping
+    from tasks.applicability import decide_statically
 
     suites = configured_catalog(settings.check_overrides())
-    checks = len(all_checks(suites))
-    print(f"settings valid; {checks} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
+    checks = all_checks(suites)
+    mapping = None
+    if settings.source.kind == "mapped":
+        try:
+            mapping = load_mapping(settings.source.mapping)
+        except MappingError as exc:  # its message gives every problem as file:line
+            print(f"retaguarda: {exc}", file=sys.stderr)
+            return USAGE
+    print(f"settings valid; {len(checks)} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
+    if mapping is not None:
+        print(f"mapping valid: {mapping.path} ({len(mapping.spec.sources)} sources)")
+    skipped = decide_statically(checks, mapping)
+    print(f"will be evaluated ({len(checks) - len(skipped)}): "
+          + (", ".join(c.id for c in checks if c.id not in skipped) or "none"))
+    for check_id, reason in skipped.items():
+        print(f"not evaluated: {check_id}: {reason}")
+    print("(decided from the configuration; each run decides again from the rows it sees)")
     return OK
 
 

@@ -208,6 +208,7 @@ class CheckOverride(_Strict):
     severity: Severity | None = None
     owner: str | None = None
     escalate_every_business_hours: float | None = Field(default=None, gt=0)
+    enabled: bool = True  # false: the check is not evaluated, and its open exceptions are left as they are
 
 
 class Settings(BaseSettings):
@@ -236,7 +237,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings
     checks: dict[str, CheckOverride] = Field(
         description="per-check `severity` (`low`, `medium`, `high`, `critical`), `owner` and "
-        "`escalate_every_business_hours` overrides, e.g. `checks: {late_shipment: {owner: dc-sao-paulo}}`; "
+        "`escalate_every_business_hours` overrides, e.g. `checks: {late_shipment: {owner: dc-sao-paulo}}`, "
+        "and `enabled: false` to not evaluate a check (its open exceptions stay as they are); "
         "an unknown check id stops the run"
     )
 
@@ -261,10 +263,11 @@ class Settings(BaseSettings):
             **self.thresholds.model_dump(),
         }
 
-    def check_overrides(self) -> dict[str, dict[str, str | None]]:
-        """Severity and owner per check, where the settings change them."""
+    def check_overrides(self) -> dict[str, dict[str, str | bool | None]]:
+        """Severity, owner and enabled per check, where the settings change them."""
         return {
-            check_id: override.model_dump(include={"severity", "owner"}) for check_id, override in self.checks.items()
+            check_id: override.model_dump(include={"severity", "owner", "enabled"})
+            for check_id, override in self.checks.items()
         }
 
     def escalation(self, check_id: str) -> float | None:

@@ -28,7 +28,23 @@ def summary_markdown(con: duckdb.DuckDBPyConnection, run_id: str, window: str, e
         "|---|---:|---:|",
         *(f"| {stage} | {count} | {amount:,.2f} |" for stage, count, amount in stages),
     ]
+    skipped = not_evaluated(con, run_id)
+    if skipped:
+        lines += [
+            "", "## Not evaluated", "",
+            "Checks this run could not judge: no exceptions found, and their open ones left as they were.", "",
+            "| check | why |", "|---|---|",
+            *(f"| {check_id} | {reason} |" for check_id, reason in skipped),
+        ]
     return "\n".join(lines)
+
+
+def not_evaluated(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str]]:
+    """(check id, reason) for the checks the run did not evaluate (audit.check_runs)."""
+    return con.execute(
+        "select check_id, reason from audit.check_runs where run_id = ? and not evaluated order by check_id",
+        [run_id],
+    ).fetchall()
 
 
 def publish_artifacts(con: duckdb.DuckDBPyConnection, run_id: str, window: str, events: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ class RunSummary:
     model_rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows
     validations: list[ExpectationResult] = field(default_factory=list)
     exceptions: dict[str, int] = field(default_factory=dict)  # check id -> rows
+    not_evaluated: dict[str, str] = field(default_factory=dict)  # check id -> why it was not evaluated
     events: dict[str, int] = field(default_factory=dict)  # ledger event -> exceptions
     published: bool = False
     alerts_sent: int = 0
@@ -31,11 +32,13 @@ class RunSummary:
         lines = [f"Reconciliation {self.run_id[:8]} for {self.window}"]
         lines.append("rows landed: " + ", ".join(f"{f} {n}" for f, n in self.rows_landed.items()))
         lines += [f"schema drift: {note}" for note in self.schema_drift]
-        lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}")
+        lines.append(f"{'stage':<18}{'checks':>7}{'failing':>9}{'exceptions':>12}{'not evaluated':>15}")
         for suite in suites:
             counts = [self.exceptions.get(check.id, 0) for check in suite.checks]
             failing = sum(1 for n in counts if n)
-            lines.append(f"{suite.stage:<18}{len(counts):>7}{failing:>9}{sum(counts):>12}")
+            skipped = sum(1 for check in suite.checks if check.id in self.not_evaluated)
+            lines.append(f"{suite.stage:<18}{len(counts):>7}{failing:>9}{sum(counts):>12}{skipped:>15}")
+        lines += [f"not evaluated: {check_id}: {reason}" for check_id, reason in self.not_evaluated.items()]
         contract_failures = [v for v in self.validations if v.check_id == "contract" and not v.success]
         for failed in contract_failures:
             lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")

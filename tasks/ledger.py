@@ -36,10 +36,22 @@ def refresh_checks(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], se
     )
 
 
-def update_ledger(con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime) -> dict[str, int]:
-    """Merge exceptions.current into the ledger (inside the caller's transaction); events by kind."""
+def update_ledger(
+    con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime, keep: list[str] | None = None
+) -> dict[str, int]:
+    """Merge exceptions.current into the ledger (inside the caller's transaction); events by kind.
+
+    The rows of the checks in `keep` (not evaluated this run) stay exactly as they were.
+    """
     set_variables(con, {"severities": list(SEVERITIES)})
     con.execute(NEXT_SQL.read_text())
+    if keep:
+        con.execute("delete from ledger_next where list_contains(?, check_id)", [keep])
+        con.execute(
+            "insert into ledger_next by name select *, null::varchar as event from exceptions.ledger "
+            "where list_contains(?, check_id)",
+            [keep],
+        )
     con.execute(
         "insert into exceptions.ledger_events (run_id, as_of, exception_id, event, severity, opened_at) "
         "select ?, ?, exception_id, event, severity, opened_at from ledger_next where event is not null",

@@ -27,7 +27,8 @@ def work_table(check: Check) -> str:
     return f"{WORK_SCHEMA}.{identifier(check.id)}"
 
 
-def _materialise(con: duckdb.DuckDBPyConnection, check: Check, as_of: datetime) -> int:
+def _materialise(con: duckdb.DuckDBPyConnection, check: Check, as_of: datetime, evaluated: bool) -> int:
+    # A check not evaluated gets its table's shape and no rows: it yields no exceptions.
     con.execute(
         f"""
         create or replace table {work_table(check)} as
@@ -40,26 +41,42 @@ def _materialise(con: duckdb.DuckDBPyConnection, check: Check, as_of: datetime) 
             least(found.began_at::timestamptz, ?::timestamptz) as began_at,
             found.* exclude (entity_id, amount_at_risk, began_at)
         from found
+        where ?
         order by entity_id
         """,
-        [check.id, check.stage, check.severity, check.owner, check.entity, as_of, as_of],
+        [check.id, check.stage, check.severity, check.owner, check.entity, as_of, as_of, evaluated],
     )
     return con.execute(f"select count(*) from {work_table(check)}").fetchone()[0]
 
 
-def materialise_checks(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], as_of: datetime) -> dict[str, int]:
+def materialise_checks(
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], as_of: datetime,
+    not_evaluated: dict[str, str] | None = None,
+) -> dict[str, int]:
     """Every check's rows as of `as_of` into work.<check id>; rows per check.
 
     The run's SQL variables must already be bound on `con` (build_models binds them).
-    work.checks records which window the tables hold, so publish never swaps in another's.
+    work.checks records which window the tables hold, so publish never swaps in another's,
+    and which checks were not evaluated (check id -> reason, tasks/applicability.py): their
+    tables stay empty, validation skips them and publish leaves their ledger rows alone.
     """
+    skipped = not_evaluated or {}
     con.execute(f"drop schema if exists {WORK_SCHEMA} cascade")
     con.execute(f"create schema {WORK_SCHEMA}")
-    counts = {check.id: _materialise(con, check, as_of) for check in all_checks(suites)}
-    con.execute(f"create table {WORK_SCHEMA}.checks (check_id varchar, as_of timestamptz, row_count bigint)")
-    con.executemany(f"insert into {WORK_SCHEMA}.checks values (?, ?, ?)",
-                    [[check_id, as_of, rows] for check_id, rows in counts.items()])
+    counts = {check.id: _materialise(con, check, as_of, check.id not in skipped) for check in all_checks(suites)}
+    con.execute(
+        f"create table {WORK_SCHEMA}.checks (check_id varchar, as_of timestamptz, row_count bigint, reason varchar)"
+    )
+    con.executemany(f"insert into {WORK_SCHEMA}.checks values (?, ?, ?, ?)",
+                    [[check_id, as_of, rows, skipped.get(check_id)] for check_id, rows in counts.items()])
     return counts
+
+
+def not_evaluated_checks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """check id -> reason, for the materialised checks this run did not evaluate."""
+    return dict(
+        con.execute(f"select check_id, reason from {WORK_SCHEMA}.checks where reason is not null").fetchall()
+    )
 
 
 def materialised_counts(
@@ -82,9 +99,10 @@ def materialised_counts(
 
 @task(name="materialise-checks", cache_policy=NO_CACHE)
 def materialise_checks_task(
-    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], as_of: datetime
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], as_of: datetime,
+    not_evaluated: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Run every check's SQL once, into the run's work tables."""
-    counts = materialise_checks(con, suites, as_of)
+    """Run every evaluated check's SQL once, into the run's work tables."""
+    counts = materialise_checks(con, suites, as_of, not_evaluated)
     get_run_logger().info("checks materialised: %s rows in %s tables", sum(counts.values()), len(counts))
     return counts

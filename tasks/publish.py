@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from expectations.catalog import Check, Suite, all_checks
 from retaguarda.settings import Settings
 from tasks.ledger import published_as_of, refresh_checks, update_ledger
-from tasks.materialise import EXCEPTION_COLUMNS, materialised_counts, work_table
+from tasks.materialise import EXCEPTION_COLUMNS, materialised_counts, not_evaluated_checks, work_table
 from warehouse.database import identifier
 from warehouse.publication import snapshot_publication
 
@@ -72,7 +72,8 @@ def publish(
     try:
         publish_exceptions(con, checks)
         refresh_checks(con, suites, settings)
-        events = update_ledger(con, run_id, as_of)
+        # a check not evaluated leaves its ledger rows as they were: neither resolved nor refreshed
+        events = update_ledger(con, run_id, as_of, keep=sorted(not_evaluated_checks(con)))
         snapshot_publication(con, run_id, as_of)
         con.execute("commit")
     except BaseException:

@@ -7,7 +7,8 @@ import yaml
 
 from expectations import catalog
 
-ENTRY = {"id": "new_check", "entity": "order", "severity": "low", "owner": "finance", "catches": "something"}
+ENTRY = {"id": "new_check", "needs": ["orders"], "entity": "order", "severity": "low", "owner": "finance",
+         "catches": "something"}
 BODY = "select order_id as entity_id, 0 as amount_at_risk from core.order_capture\n"
 
 

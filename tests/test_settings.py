@@ -76,7 +76,7 @@ def test_environment_overrides_the_file_and_reads_yaml(tmp_path, monkeypatch):
     assert settings.thresholds.refund_grace_hours == 24  # the rest of the section stays
     assert settings.thresholds.accepted_currencies == ["BRL", "USD"]
     assert settings.alerts.block is None
-    assert settings.check_overrides() == {"late_shipment": {"severity": None, "owner": "dc-sao-paulo"}}
+    assert settings.check_overrides() == {"late_shipment": {"severity": None, "owner": "dc-sao-paulo", "enabled": True}}
     assert settings.warehouse.path == tmp_path / "here.duckdb"
     assert not settings.calendar.business_calendar().is_working_day(settings.calendar.extra_holidays[0])
 

@@ -1,10 +1,12 @@
 -- grain: one row for the publication at $as_of: orders whose promise fell in the 7 days up to then,
 -- and how many kept it. Lateness is what the late_shipment and late_delivery checks just published
--- (their rule lives only in their SQL); without that check the figure is null, not 100%.
+-- (their rule lives only in their SQL); without that check, or when the run did not evaluate it
+-- (audit.check_runs), the figure is null, not 100%.
 -- Cancelled and unpaid orders owe no shipment.
 insert into published.on_time
 with published_checks as (
     select check_id from exceptions.checks
+    where check_id not in (select check_id from audit.check_runs where run_id = $run_id::varchar and not evaluated)
 ),
 
 late as (

@@ -1,0 +1,143 @@
+"""Decide, per run and per check, whether it is evaluated or, when not, why.
+
+A check that cannot be judged (disabled in settings, no rows of a table it needs, a column it
+needs empty in every row) is not evaluated: it yields no exceptions, and publish leaves its open
+exceptions as they were, so a missing feed neither invents nor resolves anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from expectations.catalog import Check, Suite, all_checks
+from sources.canonical import INHERITED_FROM_ORDER, TABLES
+from sources.mapping import Mapping
+from warehouse.database import SQL_DIR, identifier
+
+VISIBLE_SQL = SQL_DIR / "applicability" / "visible.sql"
+DISABLED = "disabled in settings"
+
+
+def no_feed(table: str) -> str:
+    return f"no {table} feed"
+
+
+def empty_column(table: str, column: str) -> str:
+    return f"{table}.{column} is empty in every row"
+
+
+def not_mapped(table: str, column: str) -> str:
+    return f"{table}.{column} not mapped"
+
+
+def reasons(
+    check: Check, has_table: Callable[[str], bool], column_reason: Callable[[str, str], str | None]
+) -> list[str]:
+    """Why `check` cannot be evaluated; empty when it can. Shared by the run and check-config."""
+    if not check.enabled:
+        return [DISABLED]
+    missing = [no_feed(table) for table in check.needed_tables if not has_table(table)]
+    missing += [
+        reason for table, column in check.needed_columns
+        if has_table(table) and (reason := column_reason(table, column)) is not None
+    ]
+    return missing
+
+
+def decide(checks: Iterable[Check], visible: dict[tuple[str, str], tuple[int, int]]) -> dict[str, str]:
+    """check id -> reason, for the checks not evaluated; `visible` from `visible_counts`."""
+    rows = {table: count for (table, _), (count, _) in visible.items()}
+
+    def column_reason(table: str, column: str) -> str | None:
+        return empty_column(table, column) if visible[(table, column)][1] == 0 else None
+
+    decided = {check.id: reasons(check, lambda table: rows[table] > 0, column_reason) for check in checks}
+    return {check_id: "; ".join(why) for check_id, why in decided.items() if why}
+
+
+def visible_counts(con: duckdb.DuckDBPyConnection, checks: Iterable[Check]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(table, column) -> (rows visible as of the run, rows filling the column), for what the checks need.
+
+    A table needed without a column is counted under its first key column, which staging always fills.
+    """
+    needed: set[tuple[str, str]] = set()
+    for check in checks:
+        needed.update((table, TABLES[table].key[0]) for table in check.needed_tables)
+        needed.update(check.needed_columns)
+    template = VISIBLE_SQL.read_text()
+    counts = {}
+    for table, column in sorted(needed):
+        if column not in TABLES[table].columns:  # the allow-list: names from the canonical model only
+            raise KeyError(f"{table}.{column} is not a canonical column")
+        sql = template.replace("{table}", identifier(table)).replace("{column}", identifier(column))
+        counts[(table, column)] = tuple(con.execute(sql).fetchone())
+    return counts
+
+
+def record_decisions(
+    con: duckdb.DuckDBPyConnection, checks: Iterable[Check], not_evaluated: dict[str, str], run_id: str, as_of: datetime
+) -> None:
+    """One audit.check_runs row per check for this run (a re-decided run replaces its rows)."""
+    con.execute("delete from audit.check_runs where run_id = ?", [run_id])
+    con.executemany(
+        "insert into audit.check_runs values (?, ?, ?, ?, ?)",
+        [[run_id, as_of, check.id, check.id not in not_evaluated, not_evaluated.get(check.id)] for check in checks],
+    )
+
+
+def decide_checks(
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], run_id: str, as_of: datetime
+) -> dict[str, str]:
+    """Decide every check from the built staging tables, record it; the checks not evaluated, with why."""
+    checks = all_checks(suites)
+    not_evaluated = decide(checks, visible_counts(con, checks))
+    record_decisions(con, checks, not_evaluated, run_id, as_of)
+    return not_evaluated
+
+
+@task(name="decide-applicability", cache_policy=NO_CACHE)
+def decide_checks_task(
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], run_id: str, as_of: datetime
+) -> dict[str, str]:
+    """Which checks this run can judge: the others are not evaluated, with the reason."""
+    not_evaluated = decide_checks(con, suites, run_id, as_of)
+    logger = get_run_logger()
+    for check_id, reason in not_evaluated.items():
+        logger.warning("%s not evaluated: %s", check_id, reason)
+    return not_evaluated
+
+
+# --- check-config: the same decision, from the settings and the mapping alone -------------
+
+
+def mapped_columns(mapping: Mapping) -> dict[str, set[str]]:
+    """table -> the columns some source of `mapping` fills explicitly (keys and inherited columns count)."""
+    filled: dict[str, set[str]] = {}
+    for source in mapping.spec.sources:
+        if source.table not in TABLES:
+            continue
+        filled.setdefault(source.table, set()).update(source.columns, TABLES[source.table].key)
+        for child, spec in source.children().items():
+            filled.setdefault(child, set()).update(spec.columns, TABLES[child].key, INHERITED_FROM_ORDER)
+    return filled
+
+
+def decide_statically(checks: Iterable[Check], mapping: Mapping | None) -> dict[str, str]:
+    """check id -> reason for the checks a run will not evaluate, as far as the configuration tells.
+
+    Without a mapping (demo, folder) every canonical table may be present; a run still decides
+    again from the rows it sees.
+    """
+    filled = mapped_columns(mapping) if mapping is not None else {t: set(TABLES[t].columns) for t in TABLES}
+
+    def column_reason(table: str, column: str) -> str | None:
+        return None if column in filled.get(table, set()) else not_mapped(table, column)
+
+    decided = {check.id: reasons(check, lambda table: table in filled, column_reason) for check in checks}
+    return {check_id: "; ".join(why) for check_id, why in decided.items() if why}
+
