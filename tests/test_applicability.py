@@ -227,8 +227,8 @@ def test_check_config_lists_what_a_mapping_cannot_feed(tmp_path, capsys):
     assert said["order_fields_valid"] == "orders.total_amount not mapped"
     assert said["late_delivery"] == "no shipments feed; no tracking_events feed"
     evaluated = next(line for line in out.splitlines() if line.startswith("will be evaluated"))
-    assert evaluated.split(": ", 1)[1].split(", ") == ["awaiting_payment_too_long", "cancelled_not_refunded",
-                                                     "impossible_timeline"]
+    assert evaluated.split(": ", 1)[1].split(", ") == ["order_inputs_quarantined", "awaiting_payment_too_long",
+                                                     "cancelled_not_refunded", "impossible_timeline"]
 
 
 def test_check_config_reports_a_bad_mapping_with_its_lines(tmp_path, capsys):
