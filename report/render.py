@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from expectations.catalog import SEVERITIES, STAGES
 from report import charts
+from report.csv_cells import FORMULA_STARTS
 from report.formats import Formats
 from report.i18n import Translator
 from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, ReportData
@@ -309,6 +310,7 @@ def render_report(
         money=f.money,
         script_json=script_json,
         messages=t.templates("showing"),
+        formula_starts=FORMULA_STARTS,
         css=Markup((HERE / "static" / "report.css").read_text()),
         script=Markup(SCRIPT),
         content_security_policy=content_security_policy(SCRIPT),

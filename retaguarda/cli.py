@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from expectations.catalog import SEVERITIES
+from report.csv_cells import defuse
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import hourly_window
 from tasks.ledger import ACTIVE, STATUSES
@@ -89,7 +90,7 @@ def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
     elif output == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([defuse(value) for value in row] for row in rows)
     else:
         text = [[("" if v is None else str(v)) for v in row] for row in rows]
         widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
