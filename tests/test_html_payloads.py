@@ -36,21 +36,32 @@ def payloads(port: int) -> list[str]:
         f"javascript:window.__pwned='url';fetch('{beacon}')",
         f"\"><svg onload=\"window.__pwned='svg';fetch('{beacon}')\">",
         "{{7*7}}${7*7}<%= 7*7 %>",
+        f'=HYPERLINK("{beacon}","open me")',  # for the CSV files
     ]
 
 
 class Poisoner:
-    """Puts the payloads, in turn, into text values; a counter keeps keys unique."""
+    """Puts the payloads, in turn, into text values; a counter keeps keys unique.
+
+    A row's first text value (its id, mostly) gets the formula, so exceptions about it carry one.
+    """
 
     def __init__(self, port: int) -> None:
         self.payloads = payloads(port)
         self.count = 0
+        self.formula_next = False
+
+    def row(self, value):
+        self.formula_next = True
+        return self.tree(value) if not isinstance(value, list) else [self.text(cell) for cell in value]
 
     def text(self, value):
         if not isinstance(value, str) or not value or _NOT_TEXT.match(value):
             return value
         self.count += 1
-        return f"{self.payloads[self.count % len(self.payloads)]}#{self.count}"
+        payload = self.payloads[-1 if self.formula_next else self.count % (len(self.payloads) - 1)]
+        self.formula_next = False
+        return f"{payload}#{self.count}"
 
     def tree(self, value):
         if isinstance(value, dict):
@@ -76,17 +87,17 @@ def poison_feed(feed: Path, poisoner: Poisoner) -> None:
                 page = json.loads(text)
                 if not page.get("orders"):
                     continue
-                page["orders"][:ROWS_PER_FILE] = poisoner.tree(page["orders"][:ROWS_PER_FILE])
+                page["orders"][:ROWS_PER_FILE] = [poisoner.row(order) for order in page["orders"][:ROWS_PER_FILE]]
                 path.write_text(json.dumps(page), encoding="utf-8")
             elif path.suffix == ".jsonl":
                 lines = text.splitlines()
-                lines[:ROWS_PER_FILE] = [json.dumps(poisoner.tree(json.loads(line))) for line in lines[:ROWS_PER_FILE]]
+                lines[:ROWS_PER_FILE] = [json.dumps(poisoner.row(json.loads(line))) for line in lines[:ROWS_PER_FILE]]
                 path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             else:
                 rows = list(csv.reader(io.StringIO(text)))
                 if len(rows) < 2:
                     continue
-                rows[1:1 + ROWS_PER_FILE] = [[poisoner.text(cell) for cell in row] for row in rows[1:1 + ROWS_PER_FILE]]
+                rows[1:1 + ROWS_PER_FILE] = [poisoner.row(row) for row in rows[1:1 + ROWS_PER_FILE]]
                 out = io.StringIO()
                 csv.writer(out, lineterminator="\n").writerows(rows)
                 path.write_text(out.getvalue(), encoding="utf-8")
@@ -141,5 +152,17 @@ def test_no_feed_text_runs_as_script_on_any_page_the_run_writes(tmp_path, listen
             shown += page.evaluate("document.body.innerText")
     assert hits == []
     # the payloads reached the pages, shown as text
-    assert any(payload in shown for payload in poisoner.payloads[:4])
+    assert all(payload in shown for payload in poisoner.payloads[:4])
     assert "{{7*7}}" in shown
+
+    # The report's CSV download and the run's open_exceptions.csv defuse the same cells the same way.
+    with chromium() as browser:
+        page = watched_page(browser)
+        page.open(tmp_path / "reports" / "latest.html")
+        downloaded = list(csv.DictReader(io.StringIO(page.evaluate("window.retaguardaReport.csv('open')"))))
+    with (tmp_path / "exports" / "open_exceptions.csv").open(newline="") as file:
+        exported = list(csv.DictReader(file))
+    assert sorted(row["entity_id"] for row in downloaded) == sorted(row["entity_id"] for row in exported)
+    assert any(row["entity_id"].startswith("'=HYPERLINK") for row in exported)
+    assert not any(row[column].startswith(("=", "+", "@")) for row in exported + downloaded for column in row
+                   if row[column])

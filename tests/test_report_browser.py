@@ -238,7 +238,8 @@ def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
     assert SKU_MARKUP in text and ORDER_MARKUP in text
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     scripts = page.evaluate("[...document.scripts].map(s => [s.type, s.id, s.src])")
-    assert all(kind == "application/json" and (name.startswith("data-") or name == "messages") and not src
+    data_blocks = ("messages", "formula-starts")
+    assert all(kind == "application/json" and (name.startswith("data-") or name in data_blocks) and not src
                for kind, name, src in scripts[:-1])
     assert scripts[-1] == ["", "", ""]  # the page's own inline script, last
     assert page.dialogs == []
