@@ -4,8 +4,8 @@ UV_VERSION := 0.13.9
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
-# A busy 2-core machine can take over a minute to start the temporary Prefect server.
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
+# `retaguarda run` gives the temporary Prefect server 300 s to start unless
+# PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS says otherwise (retaguarda/server.py).
 
 .PHONY: help setup browser demo test lint bench
 
@@ -21,7 +21,7 @@ browser: ## install Debian's chromium for the report's browser tests (needs root
 		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; }
 
 demo: setup ## run one hourly reconciliation on the built-in demo back office
-	uv run --frozen python -m flows.hourly_reconciliation
+	uv run --frozen retaguarda run
 
 test: setup browser ## run the linter and the whole test suite
 	uv run --frozen ruff check .

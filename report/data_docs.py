@@ -1,78 +1,147 @@
-"""GX Data Docs for the data team: a run's validation results as GX renders them, kept bounded.
+"""Validation pages for the data team: each run's GX validation results as static HTML of our own.
 
-An adapter: the run validates in an ephemeral GX context, and Data Docs need a file
-context, so each run's results are stored in the file context's validation results store
-under a run identifier, their suites rebuilt from the results, old runs pruned, and GX's
-public `build_data_docs` renders the new pages. tests/test_gx_duckdb.py pins each GX
-behaviour this relies on; docs/architecture.md says which GX upgrade would let it go.
+GX's Data Docs load scripts and fonts from CDNs and have no content security policy, and a
+tracking status holding `<script>` ran in them. These pages are written from the same
+validation results: one page per stage suite, every value escaped by Jinja, the CSS inline
+and allowed by its hash, and no script allowed at all. The last `keep` runs are kept.
 """
 
 from __future__ import annotations
 
-import copy
+import base64
+import hashlib
+import json
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 if TYPE_CHECKING:
-    from great_expectations.core import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 
 DATA_DOCS_DIR = "data_docs"  # under the report folder; the report links to it when present
-KEEP_RUNS = 24  # a day of hourly runs: GX's stores slow down as results pile up (GX #8243)
-SITE_NAME = "local_site"  # the site a new file-backed GX project configures
-NO_BATCH = "__none__"
+KEEP_RUNS = 24  # a day of hourly runs
+INDEX = "index.html"
+RUN_FILE = "run.json"  # in each run's folder: its name, time and suites, for the index
+EXAMPLES = 5  # unexpected values shown per expectation
+LEGACY_GX_PROJECT = "gx"  # where GX's own Data Docs were written; removed, as they could run feed data
+HERE = Path(__file__).resolve().parent
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+_environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def style_hash(css: str) -> str:
+    """A CSP source allowing exactly this inline <style> text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+def content_security_policy(css: str) -> str:
+    """Nothing loads and no script runs; only the page's own inline style applies."""
+    return (
+        f"default-src 'none'; style-src {style_hash(css)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def data_docs_index(out_dir: Path) -> Path:
-    """Where the Data Docs index page of the GX project in `out_dir` is."""
-    return out_dir / "gx" / "uncommitted" / "data_docs" / SITE_NAME / "index.html"
+    """The index page listing the kept runs and their suite pages."""
+    return Path(out_dir) / INDEX
 
 
-def _run_name(name: str) -> str:
-    """A run name safe as a folder name (GX makes one per run) and in a glob pattern."""
+def _safe(name: str) -> str:
+    """A name safe as a file or folder name."""
     return _UNSAFE.sub("-", name)
 
 
 def run_pages(out_dir: Path, run_name: str) -> dict[str, Path]:
-    """Suite -> the Data Docs page of its validation in run `run_name` (none once pruned).
+    """Suite -> its validation page in run `run_name` (none once pruned)."""
+    folder = Path(out_dir) / _safe(run_name)
+    try:
+        run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {suite["name"]: folder / suite["page"] for suite in run["suites"] if (folder / suite["page"]).exists()}
 
-    These pages stay readable offline; GX's index builds its tables with scripts from CDNs.
-    """
-    validations = data_docs_index(out_dir).parent / "validations"
-    pages = sorted(validations.glob(f"*/{_run_name(run_name)}/*/*.html"))
-    return {page.relative_to(validations).parts[0]: page for page in pages}
+
+def _plain(value: Any) -> Any:
+    """A value as text for the page; Jinja escapes it."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _suite_of(result: ExpectationSuiteValidationResult) -> ExpectationSuite:
-    """The suite as it was validated, rebuilt from the result: the pipeline's suites live in YAML, not GX."""
-    from great_expectations.core import ExpectationSuite
+def _expectation(result: Any) -> dict[str, Any]:
+    config = result.expectation_config
+    kwargs = {key: value for key, value in (config.kwargs or {}).items()
+              if key not in ("batch_id", "unexpected_rows_query")}
+    meta = config.meta or {}
+    outcome = result.result or {}
+    column = kwargs.pop("column", None) or ", ".join(kwargs.pop("column_list", None) or [])
+    unexpected = outcome.get("unexpected_count")
+    if unexpected is None and "observed_value" in outcome and meta.get("check_id") != "contract":
+        unexpected = outcome["observed_value"]  # a check's observed value is its count of unexpected rows
+    return {
+        "check": meta.get("check_id") or "",
+        "type": config.type,
+        "column": column,
+        "description": config.description or "",
+        "success": bool(result.success),
+        "elements": outcome.get("element_count"),
+        "unexpected": unexpected,
+        "percent": outcome.get("unexpected_percent"),
+        "observed": _plain(outcome.get("observed_value")),
+        "examples": [_plain(value) for value in (outcome.get("partial_unexpected_list") or [])[:EXAMPLES]],
+        "arguments": [(key, _plain(value)) for key, value in kwargs.items()],
+        "parameters": [(key, _plain(value)) for key, value in (meta.get("parameters") or {}).items()],
+        "severity": meta.get("severity") or "",
+        "owner": meta.get("owner") or "",
+        "error": bool(result.exception_info and result.exception_info.get("raised_exception")),
+    }
 
-    return ExpectationSuite(
-        name=result.suite_name,
-        expectations=[item.expectation_config.to_domain_obj() for item in result.results],
+
+def _write(path: Path, text: str) -> None:
+    """Readers see the old page or the new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _render(template: str, **values: Any) -> str:
+    css = (HERE / "static" / "validation.css").read_text(encoding="utf-8")
+    return _environment.get_template(template).render(
+        css=Markup(css), content_security_policy=content_security_policy(css), **values
     )
 
 
-def _prune(context, keep: int) -> list:
-    """Drop stored results beyond the newest `keep` runs; the keys dropped."""
-    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
-
-    store = context.validation_results_store
-    keys = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
-    newest: dict[str, datetime] = {}
-    for key in keys:
-        name, time = key.run_id.run_name, key.run_id.run_time
-        newest[name] = max(newest.get(name, time), time)
-    kept = set(sorted(newest, key=lambda name: newest[name], reverse=True)[:keep])
-    dropped = [key for key in keys if key.run_id.run_name not in kept]
-    for key in dropped:
-        store.remove_key(key)
-    return dropped
+def _kept_runs(out_dir: Path) -> list[dict[str, Any]]:
+    runs = []
+    for path in out_dir.glob(f"*/{RUN_FILE}"):
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        run["folder"] = path.parent.name
+        runs.append(run)
+    return sorted(runs, key=lambda run: run["time"], reverse=True)
 
 
 def build_data_docs(
@@ -82,43 +151,34 @@ def build_data_docs(
     run_name: str | None = None,
     run_time: datetime | None = None,
 ) -> Path:
-    """Render GX Data Docs for one run's validation results into `out_dir`; the index page's path.
+    """Write one page per suite of this run's validation results under `out_dir`; the index page's path.
 
-    `out_dir` holds a file-backed GX project (created on first use) whose validation store keeps
-    the last `keep` runs; older results and their pages are deleted. Only the new pages are
-    rendered, so the cost does not grow with the runs kept.
+    Runs beyond the newest `keep` (by run time) are deleted, and the index lists those kept.
     """
-    # GX takes seconds to import; the report itself only needs the paths above.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.store import TupleFilesystemStoreBackend
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
-    out_dir = Path(out_dir).resolve()  # GX wants an absolute base directory
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out_dir / LEGACY_GX_PROJECT, ignore_errors=True)
     run_time = run_time or datetime.now(UTC)
-    run_id = RunIdentifier(run_name=_run_name(run_name or run_time.strftime("%Y%m%dT%H%M%SZ")), run_time=run_time)
-    context = gx.get_context(mode="file", project_root_dir=str(out_dir))
-    built: list = []
+    name = run_name or run_time.strftime("%Y%m%dT%H%M%SZ")
+    folder = out_dir / _safe(name)
+    folder.mkdir(exist_ok=True)
+    suites = []
     for result in results:
-        result = copy.deepcopy(result)  # the caller's result stays as it was
-        result.meta["run_id"] = run_id
-        key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name), run_id, NO_BATCH)
-        context.validation_results_store.set(key, result)
-        context.suites.add_or_update(_suite_of(result))
-        built += [key, ExpectationSuiteIdentifier(name=result.suite_name)]
-    site = data_docs_index(out_dir).parent
-    pages = TupleFilesystemStoreBackend(
-        base_directory=str(site), filepath_prefix="validations", filepath_suffix=".html",
-        suppress_store_backend_id=True,
-    )
-    for key in _prune(context, keep):
-        pages.remove_key(key.to_tuple())
-    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=built)
+        expectations = [_expectation(item) for item in result.results]
+        page = f"{_safe(result.suite_name)}.html"
+        _write(folder / page, _render(
+            "validation.html.j2", suite=result.suite_name, run=name, run_time=run_time.isoformat(),
+            success=bool(result.success), expectations=expectations,
+            index_href=f"../{INDEX}", examples=EXAMPLES,
+        ))
+        suites.append({"name": result.suite_name, "page": page, "success": bool(result.success),
+                       "failed": sum(not item["success"] for item in expectations),
+                       "expectations": len(expectations)})
+    _write(folder / RUN_FILE, json.dumps({"name": name, "time": run_time.isoformat(), "suites": suites}))
+    runs = _kept_runs(out_dir)
+    for old in runs[keep:]:
+        shutil.rmtree(out_dir / old["folder"], ignore_errors=True)
+    _write(data_docs_index(out_dir), _render("validation_index.html.j2", runs=runs[:keep]))
     return data_docs_index(out_dir)

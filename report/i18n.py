@@ -11,7 +11,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "times_in": ("times in {zone}", "horários em {zone}"),
     "run": ("run {run}", "execução {run}"),
     "generated": ("generated {when}", "gerado em {when}"),
-    "data_docs": ("Validation results (GX Data Docs)", "Resultados de validação (GX Data Docs)"),
+    "data_docs": ("Validation results", "Resultados de validação"),
     "run_validations": ("This run's validations by stage:", "Validações desta execução por etapa:"),
     "past_window": (
         "This report is for a past window: everything on it is as published at {when}.",

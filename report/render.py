@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from datetime import datetime, timedelta
@@ -14,6 +16,7 @@ from markupsafe import Markup
 
 from expectations.catalog import SEVERITIES, STAGES
 from report import charts
+from report.csv_cells import FORMULA_STARTS
 from report.formats import Formats
 from report.i18n import Translator
 from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, ReportData
@@ -22,10 +25,17 @@ HERE = Path(__file__).resolve().parent
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}  # low is 1
 AGING_BUCKETS = ((0, 4, "< 4 h"), (4, 24, "4–24 h"), (24, 72, "24–72 h"), (72, None, "> 72 h"))
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?|Z)$")
-# Cheap insurance on top of escaping: the page may not load anything from anywhere.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
-)
+SCRIPT = (HERE / "static" / "report.js").read_text()
+
+
+def content_security_policy(script: str) -> str:
+    """Insurance on top of escaping: nothing loads, and the one script that runs is ours, by its hash."""
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return (
+        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
 
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -266,7 +276,8 @@ def render_report(
 ) -> str:
     """The page for `data`, in `language`, times in `timezone`, money in `currency`.
 
-    `data_docs_href` links GX's Data Docs index; `validation_pages` (suite -> href) this run's pages.
+    `data_docs_href` links the validation pages' index (report/data_docs.py);
+    `validation_pages` (suite -> href) this run's pages.
     """
     f = Formats(language, timezone, currency)
     t = Translator(language)
@@ -302,7 +313,8 @@ def render_report(
         money=f.money,
         script_json=script_json,
         messages=t.templates("showing"),
+        formula_starts=FORMULA_STARTS,
         css=Markup((HERE / "static" / "report.css").read_text()),
-        script=Markup((HERE / "static" / "report.js").read_text()),
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        script=Markup(SCRIPT),
+        content_security_policy=content_security_policy(SCRIPT),
     )

@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from expectations.catalog import SEVERITIES
+from report.csv_cells import defuse
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import hourly_window
 from tasks.ledger import ACTIVE, STATUSES
 from warehouse.database import prepare_session
 
 # Exit codes scripts can rely on.
-OK, FAILED, USAGE, BUSY, NOT_FOUND = 0, 1, 2, 3, 4
+OK, FAILED, USAGE, BUSY, NOT_FOUND, NO_SERVER = 0, 1, 2, 3, 4, 5
 
 
 class CliError(Exception):
@@ -36,6 +37,39 @@ def _when(value: str) -> datetime:
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError(f"give a time zone, e.g. {value}Z or {value}-03:00")
     return parsed
+
+
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    return number
+
+
+def _on_the_hour(value: datetime | None) -> None:
+    if value is not None and (value.minute, value.second, value.microsecond) != (0, 0, 0):
+        raise CliError(f"a window starts on the hour, got {value.isoformat()}", USAGE)
+
+
+def _check_mapping(settings: Settings) -> None:
+    """A run fails on a bad mapping file anyway; say so as a settings error before starting Prefect."""
+    if settings.source.kind != "mapped":
+        return
+    from sources.mapping import MappingError, load_mapping
+
+    try:
+        load_mapping(settings.source.mapping)
+    except (MappingError, OSError) as exc:
+        raise CliError(f"mapping {settings.source.mapping}: {exc}", USAGE) from exc
+
+
+def _start_prefect() -> None:
+    from retaguarda.server import ServerStartError, start_temporary_server
+
+    try:
+        start_temporary_server()
+    except ServerStartError as exc:
+        raise CliError(str(exc), NO_SERVER) from exc
 
 
 def _read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -56,7 +90,7 @@ def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
     elif output == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([defuse(value) for value in row] for row in rows)
     else:
         text = [[("" if v is None else str(v)) for v in row] for row in rows]
         widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
@@ -66,6 +100,9 @@ def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _on_the_hour(args.window_start)
+    _check_mapping(settings)
+    _start_prefect()
     from flows.hourly_reconciliation import hourly_reconciliation
 
     hourly_reconciliation(window_start=args.window_start, settings_file=args.settings)
@@ -73,6 +110,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    _on_the_hour(args.start)
+    _on_the_hour(args.end)
+    if args.end <= args.start:
+        raise CliError(f"backfill end {args.end.isoformat()} is not after its start {args.start.isoformat()}", USAGE)
+    _check_mapping(settings)
+    _start_prefect()
     from flows.backfill import backfill
 
     summaries = backfill(start=args.start, end=args.end, settings_file=args.settings, resume=not args.no_resume)
@@ -81,6 +124,12 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
+    if args.check_id:
+        from expectations.catalog import all_checks, configured_catalog
+
+        known = {check.id for check in all_checks(configured_catalog(settings.check_overrides()))}
+        if args.check_id not in known:
+            raise CliError(f"unknown check {args.check_id!r}; known: {', '.join(sorted(known))}", USAGE)
     filters, params = [], []
     statuses = [args.status] if args.status else list(ACTIVE)
     filters.append("list_contains(?, status)")
@@ -230,13 +279,18 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="retaguarda",
         description="Hourly back-office reconciliation: run windows, work the exception ledger.",
-        epilog="exit codes: 0 ok, 1 run failed, 2 usage or settings error, 3 warehouse busy, 4 not found",
+        epilog="exit codes: 0 ok, 1 run failed, 2 usage or settings error, 3 warehouse busy, 4 not found, "
+        "5 the temporary Prefect server did not start",
     )
-    root.add_argument("--settings", help="settings YAML (default: config/defaults.yaml, or $RETAGUARDA_SETTINGS)")
+    settings_help = "settings YAML (default: config/defaults.yaml, or $RETAGUARDA_SETTINGS)"
+    root.add_argument("--settings", help=settings_help)
+    # also accepted after the command; SUPPRESS keeps a value given before it
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--settings", default=argparse.SUPPRESS, help=settings_help)
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[after])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -254,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--severity", choices=SEVERITIES)
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--check", dest="check_id")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=_not_negative, default=50)
     listing.add_argument("--output", choices=("table", "csv", "json"), default="table")
 
     ack = command("ack", cmd_ack, "acknowledge an exception (optionally snooze it) with a note")
@@ -269,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--window-start", type=_when, help="the window of a past published run")
 
     runs = command("runs", cmd_runs, "show the last runs and their state")
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--limit", type=_not_negative, default=20)
     runs.add_argument("--output", choices=("table", "csv", "json"), default="table")
 
     command("prune", cmd_prune, "apply the retention settings now")
@@ -278,11 +332,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from retaguarda.server import set_startup_timeout
+
+    set_startup_timeout()  # before anything imports Prefect
     args = parser().parse_args(argv)
     from warehouse.lock import WarehouseBusy
 
     try:
         settings = load_settings(args.settings)
+        if settings.warehouse.path.is_dir():
+            raise CliError(f"warehouse.path {settings.warehouse.path} is a folder, not a DuckDB file", USAGE)
         return args.handler(args, settings)
     except SettingsError as exc:
         print(f"retaguarda: {exc}", file=sys.stderr)

@@ -309,6 +309,8 @@ class _SettingsFile(YamlConfigSettingsSource):
     """One YAML settings file; its relative paths are relative to `base`."""
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path, base: Path) -> None:
+        if path.is_dir():
+            raise SettingsError(f"settings file {path} is a folder: give the YAML file in it")
         if not path.is_file():
             raise SettingsError(f"settings file not found: {path}")
         self.base = base
@@ -320,6 +322,8 @@ class _SettingsFile(YamlConfigSettingsSource):
             data = super()._read_file(file_path)
         except yaml.YAMLError as exc:
             raise SettingsError(f"{file_path}: not valid YAML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{file_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         if not isinstance(data, dict):
             raise SettingsError(f"{file_path}: expected a mapping of sections at the top level")
         return _resolve_paths(self.settings_class, data, self.base)
@@ -333,10 +337,19 @@ class _Environment(EnvSettingsSource):
         self.env_vars = parse_env_vars(environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
 
     def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
-        return yaml.safe_load(value)
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{_env_name((field_name,))}: not valid YAML: {exc}") from exc
 
     def __call__(self) -> dict[str, Any]:
-        data = _resolve_paths(self.settings_cls, super().__call__(), Path.cwd())
+        try:
+            read = super().__call__()
+        except ValueError as exc:  # pydantic-settings wraps ours; keep the message that names the variable
+            if isinstance(exc.__cause__, SettingsError):
+                raise exc.__cause__ from None
+            raise
+        data = _resolve_paths(self.settings_cls, read, Path.cwd())
         # the base class skips variables that name no section; an unknown key must fail instead
         prefix = self.env_prefix.lower()
         for name, value in self.env_vars.items():
@@ -370,6 +383,8 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
         problems = []
         for err in exc.errors():
             key = ".".join(str(part) for part in err["loc"])
-            origin = f" (from {_env_name(err['loc'])})" if _env_name(err["loc"]) in upper_names else ""
+            # the variable that set the key, or the one that set its section as YAML
+            names = [_env_name(err["loc"][:end]) for end in range(len(err["loc"]), 0, -1)]
+            origin = next((f" (from {name})" for name in names if name in upper_names), "")
             problems.append(f"{key}: {err['msg']}{origin}")
         raise SettingsError(f"invalid settings: {'; '.join(problems)}") from exc

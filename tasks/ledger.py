@@ -6,8 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from duckdb.sqltypes import VARCHAR
 
 from expectations.catalog import SEVERITIES, Suite, all_checks
+from report.csv_cells import defuse
 from retaguarda.settings import Settings
 from warehouse.database import SQL_DIR, set_variables
 
@@ -16,6 +18,10 @@ NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
 STATUSES = ("open", "acknowledged", "reopened", "resolved")
 ACTIVE = STATUSES[:-1]
 MONEY_SQL = SQL_DIR / "ledger" / "money.sql"
+EXPORT_COLUMNS = ("exception_id", "check_id", "stage", "severity", "status", "owner", "entity_type", "entity_id",
+                  "opened_at", "age_business_hours", "amount_at_risk", "acknowledged_by", "note", "evidence")
+TEXT_EXPORT_COLUMNS = {"exception_id", "check_id", "stage", "severity", "status", "owner", "entity_type", "entity_id",
+                       "acknowledged_by", "note", "evidence"}
 
 
 class LedgerError(ValueError):
@@ -122,17 +128,26 @@ def acknowledge(
 
 
 def export_open(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
-    """Write the active ledger as Parquet and CSV for the ops teams."""
+    """Write the active ledger as Parquet and CSV for the ops teams; the CSV's text cannot run as a formula."""
     folder.mkdir(parents=True, exist_ok=True)
+    columns = ", ".join(f"defuse_formula({name}::varchar) as {name}" if name in TEXT_EXPORT_COLUMNS else name
+                        for name in EXPORT_COLUMNS)
     query = (
-        "select exception_id, check_id, stage, severity, status, owner, entity_type, entity_id, "
-        "opened_at, age_business_hours, amount_at_risk, acknowledged_by, note, evidence "
-        "from exceptions.ledger where status <> 'resolved' "
+        "select {columns} from exceptions.ledger where status <> 'resolved' "
         "order by list_position(?, severity) desc, opened_at, exception_id"  # worst first
     )
     paths = [folder / "open_exceptions.parquet", folder / "open_exceptions.csv"]
-    for path, options in zip(paths, ("(format parquet)", "(format csv, header)"), strict=True):
-        # COPY cannot take its target as a bound parameter; the path is ours, quoted safely.
-        target = str(path).replace("'", "''")
-        con.execute(f"copy ({query}) to '{target}' {options}", [list(SEVERITIES)])
+    cursor = con.cursor()  # the function is registered on this cursor's connection only
+    try:
+        cursor.create_function("defuse_formula", defuse, [VARCHAR], VARCHAR)
+        targets = (
+            (paths[0], ", ".join(EXPORT_COLUMNS), "(format parquet)"),
+            (paths[1], columns, "(format csv, header)"),
+        )
+        for path, selected, options in targets:
+            # COPY cannot take its target as a bound parameter; the path is ours, quoted safely.
+            target = str(path).replace("'", "''")
+            cursor.execute(f"copy ({query.format(columns=selected)}) to '{target}' {options}", [list(SEVERITIES)])
+    finally:
+        cursor.close()
     return paths

@@ -1,4 +1,4 @@
-"""The run's GX Data Docs and the managers' HTML report."""
+"""The run's validation pages and the managers' HTML report."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def build_report_task(
     summary: RunSummary,
     validations: list[ExpectationSuiteValidationResult],
 ) -> Path:
-    """GX Data Docs of the run's validations, then the managers' HTML report linking to them."""
+    """Pages of the run's GX validation results, then the managers' HTML report linking to them."""
     build_data_docs(
         validations, settings.report.dir / DATA_DOCS_DIR, run_name=summary.run_id, run_time=summary.window.end
     )

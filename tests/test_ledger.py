@@ -233,3 +233,23 @@ def test_the_money_headline_counts_each_order_once_and_never_more_than_it_is_wor
                            "where check_id = 'late_shipment' and entity_id = 'O-1'") == [(promised,)]
     assert rows(warehouse, "select opened_at, first_seen_at, age_business_hours from exceptions.ledger "
                            "where check_id = 'late_shipment' and entity_id = 'O-1'") == [(promised, AS_OF, 39.0)]
+
+
+def test_the_open_export_csv_defuses_formulas_and_the_parquet_keeps_the_text(ledger, tmp_path):
+    import csv
+
+    from report.csv_cells import FORMULA_STARTS
+
+    entities = [start + "HYPERLINK(1)" for start in FORMULA_STARTS] + ["O-1=2"]
+    run(ledger, MONDAY, *[("late_shipment", entity) for entity in entities])
+    exception_id = rows(ledger, "select exception_id from exceptions.ledger where entity_id = 'O-1=2'")[0][0]
+    acknowledge(ledger, exception_id, "=ana", "@SUM(A1)", now=MONDAY + timedelta(minutes=5))
+    parquet, exported = export_open(ledger, tmp_path / "exports")
+    with exported.open(newline="") as file:
+        written = list(csv.DictReader(file))
+    # a spreadsheet reads a leading apostrophe as "text"; nothing else in a cell changes
+    assert sorted(row["entity_id"] for row in written) == sorted(
+        ["'" + entity for entity in entities[:-1]] + ["O-1=2"])
+    acknowledged = next(row for row in written if row["entity_id"] == "O-1=2")
+    assert (acknowledged["acknowledged_by"], acknowledged["note"]) == ("'=ana", "'@SUM(A1)")
+    assert sorted(r[0] for r in rows(ledger, "select entity_id from read_parquet(?)", str(parquet))) == sorted(entities)

@@ -4,6 +4,8 @@
 
   var language = document.documentElement.lang || "en";
   var messages = JSON.parse(document.getElementById("messages").textContent);
+  // report/csv_cells.py's FORMULA_STARTS: one rule for every CSV the product writes
+  var formulaStarts = JSON.parse(document.getElementById("formula-starts").textContent);
   var integer = new Intl.NumberFormat(language);
   var datasets = {};
 
@@ -18,7 +20,7 @@
   function csvCell(value) {
     if (value === null || value === undefined) return "";
     var text = typeof value === "object" ? JSON.stringify(value) : String(value);
-    if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    if (typeof value === "string" && formulaStarts.indexOf(text.charAt(0)) >= 0) text = "'" + text;
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
 
