@@ -124,3 +124,20 @@ def test_the_three_messages_differ(settings, tmp_path, capsys):
     assert {marker: type(error) for marker, error in errors.items()} == causes
     heads = {str(error).split("(")[0] for error in errors.values()}
     assert len(heads) == 3
+
+
+def test_a_writer_waits_for_a_process_holding_the_file(tmp_path, capsys):
+    settings = write_settings(tmp_path / "settings.yaml", warehouse={"lock_wait_seconds": 120})
+    con = connect(tmp_path / "warehouse.duckdb")
+    migrate(con, AS_OF)
+    con.close()
+    # holds the file for two seconds after it says so, then lets go
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; con = duckdb.connect({str(tmp_path / 'warehouse.duckdb')!r}); "
+         "print('held', flush=True); time.sleep(2); con.close()"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert analyst.stdout.readline().strip() == "held"
+    code, err = ack(settings, capsys)
+    analyst.wait(timeout=30)
+    assert code == NOT_FOUND, err  # it got the warehouse, and found nothing to ack
