@@ -15,7 +15,7 @@ from retaguarda.settings import Settings, load_settings
 from retaguarda.window import hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.applicability import decide_checks_task
-from tasks.audit import RunSummary, record_run
+from tasks.audit import RunRecord, RunSummary, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
 from tasks.extract import FEEDS, extract_feed
@@ -24,10 +24,11 @@ from tasks.materialise import materialise_checks_task
 from tasks.publish import publish_task
 from tasks.report import build_report_task
 from tasks.retention import prune_task
-from tasks.share import share_results
+from tasks.share import deliver_earlier_alerts, share_results
 from tasks.transform import build_models_task
 from tasks.validate import validate_stages
 from warehouse.lock import writer_lock
+from warehouse.reader_copy import write_reader_copy
 
 
 def _land_feeds(
@@ -44,14 +45,15 @@ def _land_feeds(
 
 
 def _check_and_publish(
-    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary
+    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary,
+    run: RunRecord,
 ) -> None:
     as_of = summary.window.end
     summary.model_rows = build_models_task(con, settings, as_of)
     summary.not_evaluated = decide_checks_task(con, suites, summary.run_id, as_of)
     materialise_checks_task(con, suites, as_of, summary.not_evaluated)
     summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
-    publication = publish_task(con, suites, settings, summary.run_id, as_of)
+    publication = publish_task(con, suites, settings, summary.run_id, as_of, run)
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
     if publication.published:
@@ -73,16 +75,22 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
     holder = f"run {summary.run_id[:8]} for {window}"
     with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
         started = datetime.now(UTC)  # when the run took the warehouse, after any wait for the lock
-        con = open_warehouse(settings.warehouse.path, started)
+        con = open_warehouse(settings.warehouse.path, started, settings.warehouse.lock_wait_seconds)
+        run = RunRecord(summary.run_id, str(flow_run.get_id() or ""), window, started)
         try:
+            deliver_earlier_alerts(con)  # what a run killed after publishing left in the outbox
             _land_feeds(con, settings, mapping, summary, started)
-            _check_and_publish(con, settings, suites, summary)
-            record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
-        except Exception:
-            record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
+            _check_and_publish(con, settings, suites, summary, run)
+            record_run(con, summary, run.flow_run_id, started, "completed")
+        except Exception as exc:
+            # completed already if the publication committed: then the error is kept beside it
+            record_run(con, summary, run.flow_run_id, started, "failed", exc)
             raise
         finally:
-            con.close()
+            try:
+                write_reader_copy(con, settings.warehouse.path)  # readers see this run's outcome
+            finally:
+                con.close()
     print(summary.report(suites))
     return summary
 

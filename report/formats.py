@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
@@ -82,17 +82,24 @@ class Formats:
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)
 
+    def _format(self, value: datetime, pattern: str) -> str:
+        """In the report's zone; in UTC, marked so, where the zone would leave years 1 to 9999."""
+        try:
+            return format_datetime(self.local(value), pattern, locale=self.locale)
+        except OverflowError:
+            return format_datetime(value.astimezone(UTC), pattern, locale=self.locale) + " UTC"
+
     def datetime(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        return format_datetime(self.local(value), DATETIME_PATTERNS[self.language], locale=self.locale)
+        return self._format(value, DATETIME_PATTERNS[self.language])
 
     def time(self, value: datetime) -> str:
-        return format_datetime(self.local(value), "HH:mm", locale=self.locale)
+        return self._format(value, "HH:mm")
 
     def day(self, value: datetime) -> str:
         """Short day for chart axes: en 'Nov 28', pt-BR '28/11'."""
-        return format_datetime(self.local(value), DAY_PATTERNS[self.language], locale=self.locale)
+        return self._format(value, DAY_PATTERNS[self.language])
 
     def _space_after_code(self, text: str) -> str:
         # Babel skips CLDR's currency spacing: a code with no symbol (ARS) would touch the digits

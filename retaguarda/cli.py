@@ -16,7 +16,7 @@ from report.csv_cells import defuse
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import hourly_window
 from tasks.ledger import ACTIVE, STATUSES
-from warehouse.database import prepare_session
+from warehouse.database import WarehouseCorrupt, WarehouseError, WarehouseUnwritable, connect_waiting
 
 # Exit codes scripts can rely on.
 OK, FAILED, USAGE, BUSY, NOT_FOUND, NO_SERVER = 0, 1, 2, 3, 4, 5
@@ -73,15 +73,33 @@ def _start_prefect() -> None:
 
 
 def _read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The reader copy of the last publication: never waits for a run, never makes one wait."""
+    from warehouse.reader_copy import open_reader_copy
+
     path = settings.warehouse.path
+    if path.is_dir():
+        raise WarehouseUnwritable(f"{path} is a folder, not a warehouse file: point warehouse.path at a file")
     if not path.exists():
         raise CliError(f"no warehouse at {path}: run `retaguarda run` first", NOT_FOUND)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        raise CliError(f"{path} is busy: a run is writing it ({exc})", BUSY) from exc
-    prepare_session(con)
-    return con
+        return open_reader_copy(path)
+    except (FileNotFoundError, WarehouseCorrupt):
+        _refresh_reader_copy(settings)  # a warehouse from before reader copies, or a damaged copy
+    return open_reader_copy(path)
+
+
+def _refresh_reader_copy(settings: Settings) -> None:
+    """Write the reader copy from the warehouse, as a writer (waits for a run like `ack` does)."""
+    from warehouse.lock import writer_lock
+    from warehouse.reader_copy import write_reader_copy
+
+    path = settings.warehouse.path
+    with writer_lock(path, "reader copy", settings.warehouse.lock_wait_seconds):
+        con = connect_waiting(path, settings.warehouse.lock_wait_seconds)
+        try:
+            write_reader_copy(con, path)
+        finally:
+            con.close()
 
 
 def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
@@ -164,13 +182,13 @@ def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.ledger import LedgerError, acknowledge
-    from warehouse.database import connect
     from warehouse.lock import writer_lock
+    from warehouse.reader_copy import write_reader_copy
 
     now = datetime.now(UTC)
     snooze_until = args.snooze_until or (now + timedelta(hours=args.snooze_hours) if args.snooze_hours else None)
     with writer_lock(settings.warehouse.path, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
-        con = connect(settings.warehouse.path)
+        con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             matches = con.execute(
                 "select exception_id from exceptions.ledger where exception_id like ? || '%'", [args.exception_id]
@@ -180,6 +198,7 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
                     f"{'no' if not matches else 'several'} exceptions match {args.exception_id!r}", NOT_FOUND
                 )
             acknowledge(con, matches[0][0], args.by, args.note, now, snooze_until)
+            write_reader_copy(con, settings.warehouse.path)
         except LedgerError as exc:
             raise CliError(str(exc), USAGE) from exc
         finally:
@@ -236,13 +255,14 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.retention import prune
-    from warehouse.database import connect
     from warehouse.lock import writer_lock
+    from warehouse.reader_copy import write_reader_copy
 
     with writer_lock(settings.warehouse.path, "prune", settings.warehouse.lock_wait_seconds):
-        con = connect(settings.warehouse.path)
+        con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             deleted = prune(con, settings.retention, datetime.now(UTC))
+            write_reader_copy(con, settings.warehouse.path)
         finally:
             con.close()
     print("\n".join(f"{table}: {n} rows deleted" for table, n in deleted.items()) or "nothing to prune")
@@ -349,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"retaguarda: {exc}", file=sys.stderr)
         return BUSY
+    except WarehouseUnwritable as exc:  # where warehouse.path points is a settings matter
+        print(f"retaguarda: {exc}", file=sys.stderr)
+        return USAGE
+    except WarehouseError as exc:  # corrupt, or newer than this release
+        print(f"retaguarda: {exc}", file=sys.stderr)
+        return FAILED
     except CliError as exc:
         print(f"retaguarda: {exc}", file=sys.stderr)
         return exc.code

@@ -1,10 +1,20 @@
-"""Alerts on change, not on state: a digest of what got new, worse or came back."""
+"""Alerts on change, not on state: a digest of what got new, worse or came back.
+
+An alert is queued in audit.outbox by the publish transaction, so it exists exactly when the
+publication does, and sent afterwards by `deliver_outbox` (the share step, and the next run
+for anything a crash left behind). A row is marked sent after the notification went out:
+at least once, never lost.
+"""
 
 from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
 
 import duckdb
 from prefect.blocks.core import Block
 
+from retaguarda.settings import AlertSettings
 from tasks.digest import Change, run_changes
 
 ALERTED_EVENTS = ("new", "escalated", "reopened")
@@ -25,15 +35,34 @@ def digest(changes: list[Change], window: str) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def send_alerts(
-    con: duckdb.DuckDBPyConnection, run_id: str, window: str, block_slug: str | None, min_severity: str
-) -> int:
-    """Notify through the configured Prefect block; returns the changes sent (0 when silent)."""
-    if block_slug is None:
+def queue_alert(con: duckdb.DuckDBPyConnection, run_id: str, window: str, alerts: AlertSettings) -> int:
+    """Put the run's alert in the outbox (inside the publish transaction); the changes it carries."""
+    if alerts.block is None:
         return 0
-    changes = [c for c in run_changes(con, run_id, min_severity) if c.event in ALERTED_EVENTS]
+    changes = [c for c in run_changes(con, run_id, alerts.min_severity) if c.event in ALERTED_EVENTS]
     if not changes:
         return 0
     subject, body = digest(changes, window)
-    Block.load(block_slug).notify(body=body, subject=subject)
+    con.execute(
+        "insert into audit.outbox (alert_id, run_id, created_at, block, subject, body, changes) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [uuid.uuid4().hex, run_id, datetime.now(UTC), alerts.block, subject, body, len(changes)],
+    )
     return len(changes)
+
+
+def deliver_outbox(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Send every unsent alert, oldest first, each marked sent once it went out; run id -> changes sent.
+
+    A failure to send stops here and leaves that alert and the later ones for the next attempt.
+    """
+    pending = con.execute(
+        "select alert_id, run_id, block, subject, body, changes from audit.outbox "
+        "where sent_at is null order by created_at, alert_id"
+    ).fetchall()
+    sent: dict[str, int] = {}
+    for alert_id, run_id, block, subject, body, changes in pending:
+        Block.load(block).notify(body=body, subject=subject)
+        con.execute("update audit.outbox set sent_at = ? where alert_id = ?", [datetime.now(UTC), alert_id])
+        sent[run_id] = sent.get(run_id, 0) + changes
+    return sent

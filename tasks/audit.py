@@ -52,15 +52,45 @@ class RunSummary:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as audit.runs keeps it."""
+
+    run_id: str
+    flow_run_id: str
+    window: Window
+    started_at: datetime
+
+
+def record_completion(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+    """The run is completed: called inside the publish transaction, so it commits with the publication."""
+    con.execute(
+        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, 'completed')",
+        [run.run_id, run.flow_run_id, run.window.start, run.window.end, run.started_at, datetime.now(UTC)],
+    )
+
+
 def record_run(
-    con: duckdb.DuckDBPyConnection, summary: RunSummary, flow_run_id: str, started: datetime, status: str
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, flow_run_id: str, started: datetime, status: str,
+    error: BaseException | None = None,
 ) -> None:
+    """Row counts and validations; the run's status unless its publication already recorded it.
+
+    A published run stays completed: a failure after the publication (report, alerts, pruning)
+    goes to audit.run_errors instead.
+    """
     finished = datetime.now(UTC)
     con.execute("begin transaction")
-    con.execute(
-        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
-        [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status],
-    )
+    if not summary.published:
+        con.execute(
+            "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
+            [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status],
+        )
+    elif error is not None:
+        con.execute(
+            "insert into audit.run_errors values (?, ?, ?)",
+            [summary.run_id, finished, f"{type(error).__name__}: {error}"],
+        )
     counts = (
         [[summary.run_id, "land", feed, n] for feed, n in summary.rows_landed.items()]
         + [[summary.run_id, "model", table, n] for table, n in summary.model_rows.items()]

@@ -9,19 +9,17 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from warehouse.database import connect, migrate
+from warehouse.database import connect_waiting, migrate
 
 
 @task(name="open-warehouse", cache_policy=NO_CACHE)
-def open_warehouse(path: Path, now: datetime) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file and migrate it to this release's schema."""
-    try:
-        con = connect(path)
-    except duckdb.IOException as exc:
-        raise RuntimeError(
-            f"cannot open {path} for writing: another run holds it ({exc}); "
-            "only one run may write the warehouse at a time"
-        ) from exc
+def open_warehouse(path: Path, now: datetime, wait_seconds: float = 0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file and migrate it to this release's schema.
+
+    Busy, corrupt and unwritable files each raise their own error (warehouse/database.py);
+    a process holding the file (an analyst's connection) is waited for like another run.
+    """
+    con = connect_waiting(path, wait_seconds)
     version = migrate(con, now)
     get_run_logger().info("warehouse %s at schema version %s", path, version)
     return con

@@ -11,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 
 from expectations.catalog import Check, Suite, all_checks
 from retaguarda.settings import Settings
+from tasks.alerts import queue_alert
+from tasks.audit import RunRecord, record_completion
 from tasks.ledger import published_as_of, refresh_checks, update_ledger
 from tasks.materialise import EXCEPTION_COLUMNS, materialised_counts, not_evaluated_checks, work_table
 from warehouse.database import identifier
@@ -56,10 +58,13 @@ class Publication:
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings, run_id: str, as_of: datetime
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings, run_id: str, as_of: datetime,
+    run: RunRecord | None = None,
 ) -> Publication:
     """Swap in the run's materialised exception tables, ledger and history in one transaction.
 
+    The same transaction queues the run's alert in the outbox and records the run (`run`) as
+    completed: a publication, its alert and its completion exist together or not at all.
     A window older than the published one (a backfill, a late retry) only counts its
     exceptions: it must not resolve what a newer run found.
     """
@@ -75,6 +80,9 @@ def publish(
         # a check not evaluated leaves its ledger rows as they were: neither resolved nor refreshed
         events = update_ledger(con, run_id, as_of, keep=sorted(not_evaluated_checks(con)))
         snapshot_publication(con, run_id, as_of)
+        queue_alert(con, run_id, str(run.window) if run else f"{as_of:%Y-%m-%d %H:%M}Z", settings.alerts)
+        if run is not None:
+            record_completion(con, run)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -84,10 +92,11 @@ def publish(
 
 @task(name="publish-exceptions", cache_policy=NO_CACHE)
 def publish_task(
-    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings, run_id: str, as_of: datetime
+    con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], settings: Settings, run_id: str, as_of: datetime,
+    run: RunRecord | None = None,
 ) -> Publication:
     """Swap in the exception tables GX validated, then ledger and history, at once."""
-    publication = publish(con, suites, settings, run_id, as_of)
+    publication = publish(con, suites, settings, run_id, as_of, run)
     if not publication.published:
         get_run_logger().warning("a newer window is already published: ledger and exception tables left as they are")
     return publication

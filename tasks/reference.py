@@ -14,6 +14,9 @@ from retaguarda.settings import Settings
 # staged data reaches: a timestamp outside the calendar would have no business-hours value.
 CALENDAR_DAYS_BEFORE = 730
 CALENDAR_DAYS_AFTER = 60
+# ...but no further than this: a valid year-1 or year-9999 timestamp must not make a calendar of
+# millions of days (or overflow the local date); beyond it business time is null, as outside any calendar.
+CALENDAR_REACH = timedelta(days=3660)
 
 
 def calendar_rows(calendar: BusinessCalendar, first: date, last: date) -> list[tuple]:
@@ -52,9 +55,9 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as
     first, last = end - timedelta(days=CALENDAR_DAYS_BEFORE), end + timedelta(days=CALENDAR_DAYS_AFTER)
     low, high = staged_span(con)
     if low is not None:
-        first = min(first, low.astimezone(calendar.zone).date())
+        first = min(first, max(low, as_of - CALENDAR_REACH).astimezone(calendar.zone).date())
     if high is not None:
-        last = max(last, high.astimezone(calendar.zone).date())
+        last = max(last, min(high, as_of + CALENDAR_REACH).astimezone(calendar.zone).date())
     rows = calendar_rows(calendar, first, last)
     con.execute(
         "create or replace table core.business_calendar "

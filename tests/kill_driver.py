@@ -9,6 +9,7 @@ from datetime import datetime
 
 import flows.hourly_reconciliation as flow_module
 import tasks.publish as publish_module
+import tasks.share as share_module
 import tasks.transform as transform_module
 import tasks.validate as validate_module
 
@@ -34,6 +35,9 @@ POINTS = {
     # Inside the publish transaction, after five materialised tables were swapped in.
     "exception-tables": lambda: setattr(publish_module, "_swap_in", kill_on_call(publish_module._swap_in, 6)),
     "ledger": lambda: setattr(publish_module, "update_ledger", kill_on_call(publish_module.update_ledger)),
+    # After the publish commit, as the share step starts sending: the first call is the run's
+    # start delivering what earlier runs left, the second the share step.
+    "send": lambda: setattr(share_module, "deliver_outbox", kill_on_call(share_module.deliver_outbox, 2)),
 }
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ canonical model (sources/canonical.py); the model build order from the models' o
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,72 @@ class WarehouseError(RuntimeError):
     """The warehouse file cannot be used as it is."""
 
 
-def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (created if missing) with the session settings every query assumes."""
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The file is not a whole DuckDB database (truncated, damaged, or something else)."""
+
+
+class WarehouseUnwritable(WarehouseError):
+    """The path cannot be written: a folder, an immutable or read-only file, no permission."""
+
+
+# DuckDB raises IOException for all of these; its message says which.
+_BUSY = ("Could not set lock on file",)
+_CORRUPT = ("not a valid DuckDB database file", "Could not read enough bytes", "Corrupt database file", "checksum")
+_UNWRITABLE = ("Is a directory", "Operation not permitted", "Permission denied", "Read-only file system")
+
+
+def classify(path: Path | str, exc: Exception) -> WarehouseError:
+    """The error naming why DuckDB could not open `path`."""
+    message = str(exc)
+    if any(marker in message for marker in _BUSY):
+        return WarehouseBusy(f"{path} is busy: another process has it open ({message})")
+    if Path(path).is_dir() or any(marker in message for marker in _UNWRITABLE):
+        return WarehouseUnwritable(
+            f"{path} cannot be written ({message}); point warehouse.path at a writable file, "
+            "or clear the file's immutable or read-only flag"
+        )
+    if any(marker in message for marker in _CORRUPT):
+        return WarehouseCorrupt(
+            f"{path} is not a whole DuckDB database: truncated or damaged ({message}); "
+            "restore it from a backup, or point warehouse.path at another file"
+        )
+    return WarehouseError(f"cannot open {path}: {message}")
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (created if missing) with the session settings every query assumes.
+
+    Raises WarehouseBusy, WarehouseCorrupt or WarehouseUnwritable, each saying so.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+        if Path(path).is_dir():
+            raise WarehouseUnwritable(f"{path} is a folder, not a warehouse file: point warehouse.path at a file")
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseUnwritable(f"cannot create the folder of {path}: {exc}") from exc
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise classify(path, exc) from exc
     prepare_session(con)
     return con
+
+
+def connect_waiting(path: Path | str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """connect(), retried while another process holds the file, up to wait_seconds."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return connect(path)
+        except WarehouseBusy as exc:
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{exc}; waited {wait_seconds:g} s") from exc
+            time.sleep(0.5)
 
 
 def prepare_session(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from warehouse.database import WarehouseBusy, WarehouseUnwritable
 
-class WarehouseBusy(RuntimeError):
-    """Another process is writing the warehouse."""
+__all__ = ["WarehouseBusy", "lock_path", "writer_lock"]
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -23,8 +23,12 @@ def lock_path(warehouse: Path) -> Path:
 def writer_lock(warehouse: Path, holder: str, wait_seconds: float = 0) -> Iterator[None]:
     """Hold the warehouse for writing; wait up to wait_seconds for another writer to finish."""
     path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:  # an immutable or read-only folder: not another writer
+        raise WarehouseUnwritable(f"cannot write the lock file {path} beside the warehouse: {exc}") from exc
+    with handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:

@@ -39,7 +39,7 @@ final as (
     select
         coalesce(sum(
             case when order_total is null then amount else least(amount, greatest(order_total, 0)) end
-        ), 0)::decimal(18, 2) as money_at_risk
+        ), 0)::decimal(38, 2) as money_at_risk
     from per_entity
 )
 
