@@ -186,7 +186,7 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
-    from tasks.retention import prune
+    from tasks.retention import prune, prune_reports
     from warehouse.database import connect
     from warehouse.lock import writer_lock
 
@@ -194,6 +194,9 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
         con = connect(settings.warehouse.path)
         try:
             deleted = prune(con, settings.retention, datetime.now(UTC))
+            reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC))
+            if reports:
+                deleted["report files"] = reports
         finally:
             con.close()
     print("\n".join(f"{table}: {n} rows deleted" for table, n in deleted.items()) or "nothing to prune")
