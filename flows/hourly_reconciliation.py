@@ -12,7 +12,7 @@ from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
-from retaguarda.window import hourly_window
+from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.audit import RunSummary, record_run
 from tasks.connect import open_warehouse
@@ -43,7 +43,7 @@ def _land_feeds(
 
 
 def _check_and_publish(
-    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary
+    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary, final: bool
 ) -> None:
     as_of = summary.window.end
     summary.model_rows = build_models_task(con, settings, as_of)
@@ -52,10 +52,41 @@ def _check_and_publish(
     publication = publish_task(con, suites, settings, summary.run_id, as_of)
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
-    if publication.published:
+    # A backfill's windows before its last publish only: no alerts about the past, no report, no pruning.
+    if publication.published and final:
         summary.alerts_sent = share_results(con, settings, summary)
         summary.report_path = build_report_task(con, settings, summary, validations)
         prune_task(con, settings)
+
+
+def reconcile_window(
+    settings: Settings,
+    suites: tuple[Suite, ...],
+    mapping: Mapping | None,
+    window: Window,
+    final: bool = True,
+    land: bool = True,
+) -> RunSummary:
+    """Land, check and publish one window under the writer lock.
+
+    For backfills: `final` False skips alerts, report and pruning; `land` False reads no input.
+    """
+    summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
+    holder = f"run {summary.run_id[:8]} for {window}"
+    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
+        started = datetime.now(UTC)  # when the run took the warehouse, after any wait for the lock
+        con = open_warehouse(settings.warehouse.path, started)
+        try:
+            if land:
+                _land_feeds(con, settings, mapping, summary, started)
+            _check_and_publish(con, settings, suites, summary, final)
+            record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
+        except Exception:
+            record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
+            raise
+        finally:
+            con.close()
+    return summary
 
 
 @flow(name="hourly-reconciliation", log_prints=True)
@@ -66,21 +97,7 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
     suites = configured_catalog(settings.check_overrides())
     mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
     window = hourly_window(window_start, settings.calendar.timezone)
-
-    summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
-    holder = f"run {summary.run_id[:8]} for {window}"
-    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
-        started = datetime.now(UTC)  # when the run took the warehouse, after any wait for the lock
-        con = open_warehouse(settings.warehouse.path, started)
-        try:
-            _land_feeds(con, settings, mapping, summary, started)
-            _check_and_publish(con, settings, suites, summary)
-            record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
-        except Exception:
-            record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
-            raise
-        finally:
-            con.close()
+    summary = reconcile_window(settings, suites, mapping, window)
     print(summary.report(suites))
     return summary
 

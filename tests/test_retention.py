@@ -10,10 +10,10 @@ from test_ledger import MONDAY, run
 from test_models import ORDER, build_all
 
 from flows.hourly_reconciliation import hourly_reconciliation
+from report.build import LATEST, report_name
 from retaguarda.cli import main
 from retaguarda.settings import RetentionSettings, load_settings
 from tasks.reference import load_reference_tables
-from report.build import LATEST, report_name
 from tasks.retention import prune, prune_reports
 from warehouse.database import MACROS
 
