@@ -1,10 +1,16 @@
 """Backfill: reconcile a range of past windows (hours or local days), oldest first, resuming after a failure.
 
 All windows run in this one flow run, in this process: no sub-flow per window, and settings,
-catalog and mapping are loaded once. Only the last window sends alerts, writes the report
-and prunes; the ones before it publish, so the ledger's history and the report's trend are
-whole. A folder or mapped source is read once, by the first window: its files are all there
-when the backfill starts. The demo source writes its files window by window, so it lands in each.
+catalog and mapping are loaded once. The windows before the last run on one connection under
+one hold of the writer lock, as plain function calls (no Prefect task per step): each lands
+(see below), builds the models, materialises the checks and publishes, so the ledger's
+history and the report's trend are whole. They skip GX validation, alerts, the report and
+pruning. The last window is a full run: GX validates every suite, alerts go out, the report is
+written and retention applies. Publishing reads the materialised check tables, not GX's
+results, so the last window publishes what a single run of it would.
+
+A folder or mapped source is read once, by the first window: its files are all there when
+the backfill starts. The demo source writes its files window by window, so it lands in each.
 """
 
 from __future__ import annotations
@@ -14,15 +20,19 @@ from datetime import UTC, datetime
 
 import duckdb
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
-from expectations.catalog import configured_catalog
+from expectations.catalog import Suite, configured_catalog
 from flows.hourly_reconciliation import _land_feeds, reconcile_window
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import HOUR, Window, local_midnight, window_of
 from sources.mapping import Mapping, load_mapping
-from tasks.audit import RunSummary
+from tasks.audit import RunSummary, record_run
 from tasks.connect import open_warehouse
+from tasks.materialise import materialise_checks
+from tasks.publish import publish
 from tasks.reference import staged_span
+from tasks.transform import build_models
 from warehouse.database import STAGING_MODELS, run_model, set_variables
 from warehouse.lock import writer_lock
 
@@ -113,15 +123,48 @@ def backfill(
     todo = [w for w in windows if (w.start, w.end) not in done]
     logger.info("%d windows of one %s, %d already completed", len(windows), step, len(windows) - len(todo))
     summaries = []
-    for number, window in enumerate(todo, start=1):
-        final = number == len(todo)
+    if len(todo) > 1:
+        summaries = _publish_quietly(settings, suites, mapping, todo[:-1], landed)
+        landed = True
+    if todo:
         # Files of a folder or mapped source are all there from the start: the first window lands them.
         lands = settings.source.kind == "demo" or not landed
-        summary = reconcile_window(settings, suites, mapping, window, final=final, land=lands)
-        landed = True
-        exceptions = sum(summary.exceptions.values())
-        logger.info("window %d/%d %s: %d exceptions", number, len(todo), window, exceptions)
-        summaries.append(summary)
-    if summaries:
+        summaries.append(reconcile_window(settings, suites, mapping, todo[-1], final=True, land=lands))
+        logger.info("window %d/%d %s: full run", len(todo), len(todo), todo[-1])
         print(summaries[-1].report(suites))
+    return summaries
+
+
+def _publish_quietly(
+    settings: Settings, suites: tuple[Suite, ...], mapping: Mapping | None, windows: list[Window], landed: bool
+) -> list[RunSummary]:
+    """Land, model, materialise and publish each window in turn, on one connection (see the module doc)."""
+    logger = get_run_logger()
+    flow_run_id = str(flow_run.get_id() or "")
+    summaries = []
+    holder = f"backfill of {len(windows) + 1} windows"
+    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
+        con = open_warehouse(settings.warehouse.path, datetime.now(UTC))
+        try:
+            for number, window in enumerate(windows, start=1):
+                summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
+                started = datetime.now(UTC)
+                try:
+                    if settings.source.kind == "demo" or not landed:
+                        _land_feeds(con, settings, mapping, summary, started)
+                        landed = True
+                    summary.model_rows = build_models(con, settings, window.end)
+                    materialise_checks(con, suites, window.end)
+                    publication = publish(con, suites, settings, summary.run_id, window.end)
+                    summary.exceptions, summary.events = publication.counts, publication.events
+                    summary.published = publication.published
+                    record_run(con, summary, flow_run_id, started, "completed")
+                except Exception:
+                    record_run(con, summary, flow_run_id, started, "failed")
+                    raise
+                logger.info("window %d/%d %s: %d exceptions, %.1f s", number, len(windows) + 1, window,
+                            sum(summary.exceptions.values()), (datetime.now(UTC) - started).total_seconds())
+                summaries.append(summary)
+        finally:
+            con.close()
     return summaries
