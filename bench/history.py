@@ -4,7 +4,8 @@
     uv run python -m bench.history --days 14 --orders 60  # a quick look
 
 The simulator writes the demo shop's feed files for `--days` days up to `--end` (a local
-midnight) at a rate that gives about `--orders` orders, into a temporary folder source.
+midnight) at a rate that gives about `--orders` orders; they are merged into one file per
+feed, as a shop's export comes, in a temporary folder source.
 Then `flows.backfill.backfill(start=None, step="day")` runs as `retaguarda backfill --step
 day --from-data` does: it lands the files, finds the earliest timestamp and reconciles
 every local day up to `--end`, in one flow run. Printed: the world's size, the total wall
@@ -35,6 +36,34 @@ def write_world(folder: Path, days: int, orders: int, end: datetime, seed: int =
 
     return simulate(folder, start=end - HOUR, end=end, seed=seed,
                     orders_per_hour=orders / (days * 24), history_days=days - 1 / 24)
+
+
+def as_export(folder: Path) -> int:
+    """Merge the simulator's hourly files into one file per feed, in time order, as a shop's export is.
+
+    Same rows, same order: the CSVs keep one header, the JSON-lines files are joined, and the
+    order pages become one page. Returns the files merged.
+    """
+    merged = 0
+    feeds = {(path.parent, path.name.split("-", 1)[1]) for path in folder.glob("*/*-*")}
+    for parent, kind in sorted(f for f in feeds if not f[1].startswith("page-")):
+        parts = sorted(parent.glob(f"*-{kind}"))  # hour-stamped names: time order
+        target = parent / f"history-{kind}"
+        with target.open("w") as out:
+            for number, part in enumerate(parts):
+                lines = part.read_text().splitlines(keepends=True)
+                out.writelines(lines[1:] if number and kind.endswith(".csv") else lines)
+                part.unlink()
+                merged += 1
+    pages = sorted((folder / "orders").glob("*page-*.json"))
+    if pages:
+        orders = [order for page in pages for order in json.loads(page.read_text())["orders"]]
+        for page in pages:
+            page.unlink()
+        merged += len(pages)
+        (folder / "orders" / "history-page-0001.json").write_text(
+            json.dumps({"page": 1, "next_page": None, "orders": orders}))
+    return merged
 
 
 def write_settings(folder: Path, feed: Path) -> Path:
@@ -73,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         began = time.perf_counter()
         world = write_world(folder / "feed", args.days, args.orders, args.end)
+        world["files_merged"] = as_export(folder / "feed")
         simulated = time.perf_counter() - began
         settings = write_settings(folder, folder / "feed")
         began = time.perf_counter()
@@ -83,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             "select count(distinct order_id) from raw.orders").fetchone()[0]
     figures = {
         "days": args.days, "orders": orders, "hours_written": world["hours_written"],
+        "files_merged": world["files_merged"],
         "simulate_s": round(simulated, 1), "windows": len(summaries), "backfill_s": round(total, 1),
         "window_median_s": round(statistics.median(seconds), 2),
         "window_p90_s": round(seconds[int(0.9 * (len(seconds) - 1))], 2), "window_max_s": round(seconds[-1], 2),
