@@ -129,7 +129,7 @@ def backfill(
     if todo:
         # Files of a folder or mapped source are all there from the start: the first window lands them.
         lands = settings.source.kind == "demo" or not landed
-        summaries.append(reconcile_window(settings, suites, mapping, todo[-1], final=True, land=lands))
+        summaries.append(reconcile_window(settings, suites, mapping, todo[-1], land=lands))
         logger.info("window %d/%d %s: full run", len(todo), len(todo), todo[-1])
         print(summaries[-1].report(suites))
     return summaries

@@ -43,7 +43,7 @@ def _land_feeds(
 
 
 def _check_and_publish(
-    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary, final: bool
+    con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary
 ) -> None:
     as_of = summary.window.end
     summary.model_rows = build_models_task(con, settings, as_of)
@@ -52,8 +52,7 @@ def _check_and_publish(
     publication = publish_task(con, suites, settings, summary.run_id, as_of)
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
-    # A backfill's windows before its last publish only: no alerts about the past, no report, no pruning.
-    if publication.published and final:
+    if publication.published:
         summary.alerts_sent = share_results(con, settings, summary)
         summary.report_path = build_report_task(con, settings, summary, validations)
         prune_task(con, settings)
@@ -64,13 +63,9 @@ def reconcile_window(
     suites: tuple[Suite, ...],
     mapping: Mapping | None,
     window: Window,
-    final: bool = True,
     land: bool = True,
 ) -> RunSummary:
-    """Land, check and publish one window under the writer lock.
-
-    For backfills: `final` False skips alerts, report and pruning; `land` False reads no input.
-    """
+    """Land, check and publish one window under the writer lock (`land` False: a backfill's input is in)."""
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
     holder = f"run {summary.run_id[:8]} for {window}"
     with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
@@ -79,7 +74,7 @@ def reconcile_window(
         try:
             if land:
                 _land_feeds(con, settings, mapping, summary, started)
-            _check_and_publish(con, settings, suites, summary, final)
+            _check_and_publish(con, settings, suites, summary)
             record_run(con, summary, str(flow_run.get_id() or ""), started, "completed")
         except Exception:
             record_run(con, summary, str(flow_run.get_id() or ""), started, "failed")
