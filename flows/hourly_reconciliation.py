@@ -12,7 +12,7 @@ from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
-from retaguarda.window import hourly_window
+from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.applicability import decide_checks_task
 from tasks.audit import RunRecord, RunSummary, record_run
@@ -62,15 +62,14 @@ def _check_and_publish(
         prune_task(con, settings)
 
 
-@flow(name="hourly-reconciliation", log_prints=True)
-def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
-    """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
-    # Everything that can be wrong with the configuration fails here, before any work.
-    settings = load_settings(settings_file)
-    suites = configured_catalog(settings.check_overrides())
-    mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
-    window = hourly_window(window_start, settings.calendar.timezone)
-
+def reconcile_window(
+    settings: Settings,
+    suites: tuple[Suite, ...],
+    mapping: Mapping | None,
+    window: Window,
+    land: bool = True,
+) -> RunSummary:
+    """Land, check and publish one window under the writer lock (`land` False: a backfill's input is in)."""
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
     holder = f"run {summary.run_id[:8]} for {window}"
     with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
@@ -79,7 +78,8 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
         run = RunRecord(summary.run_id, str(flow_run.get_id() or ""), window, started)
         try:
             deliver_earlier_alerts(con)  # what a run killed after publishing left in the outbox
-            _land_feeds(con, settings, mapping, summary, started)
+            if land:
+                _land_feeds(con, settings, mapping, summary, started)
             _check_and_publish(con, settings, suites, summary, run)
             record_run(con, summary, run.flow_run_id, started, "completed")
         except Exception as exc:
@@ -91,6 +91,18 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
                 write_reader_copy(con, settings.warehouse.path)  # readers see this run's outcome
             finally:
                 con.close()
+    return summary
+
+
+@flow(name="hourly-reconciliation", log_prints=True)
+def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
+    """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
+    # Everything that can be wrong with the configuration fails here, before any work.
+    settings = load_settings(settings_file)
+    suites = configured_catalog(settings.check_overrides())
+    mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
+    window = hourly_window(window_start, settings.calendar.timezone)
+    summary = reconcile_window(settings, suites, mapping, window)
     print(summary.report(suites))
     return summary
 

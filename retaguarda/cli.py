@@ -14,7 +14,7 @@ import duckdb
 from expectations.catalog import SEVERITIES
 from report.csv_cells import defuse
 from retaguarda.settings import Settings, SettingsError, load_settings
-from retaguarda.window import hourly_window
+from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
 from warehouse.database import WarehouseCorrupt, WarehouseError, WarehouseUnwritable, connect_waiting
 
@@ -127,6 +127,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def default_backfill_end(now: datetime, timezone: str, step: str) -> datetime:
+    """The end of the last whole window of `step` before now: the last local midnight, or the last whole hour."""
+    if step == "day":
+        return local_midnight(now, timezone)
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     _on_the_hour(args.start)
     _on_the_hour(args.end)
@@ -136,7 +143,23 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     _start_prefect()
     from flows.backfill import backfill
 
-    summaries = backfill(start=args.start, end=args.end, settings_file=args.settings, resume=not args.no_resume)
+    timezone = settings.calendar.timezone
+    if args.from_data:
+        if args.end is not None:
+            raise CliError("with --from-data give only the end (or nothing: up to the last whole window)", USAGE)
+        start, end = None, args.start
+    else:
+        if args.start is None or args.end is None:
+            raise CliError("give START and END, or --from-data", USAGE)
+        start, end = args.start, args.end
+        try:
+            window_of(start, timezone, args.step)
+        except ValueError as exc:
+            raise CliError(str(exc), USAGE) from exc
+    end = end or default_backfill_end(datetime.now(UTC), timezone, args.step)
+    summaries = backfill(
+        start=start, end=end, settings_file=args.settings, resume=not args.no_resume, step=args.step
+    )
     print(f"backfill done: {len(summaries)} windows run")
     return OK
 
@@ -254,7 +277,7 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
-    from tasks.retention import prune
+    from tasks.retention import prune, prune_reports
     from warehouse.lock import writer_lock
     from warehouse.reader_copy import write_reader_copy
 
@@ -262,6 +285,9 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
         con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             deleted = prune(con, settings.retention, datetime.now(UTC))
+            reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC))
+            if reports:
+                deleted["report files"] = reports
             write_reader_copy(con, settings.warehouse.path)
         finally:
             con.close()
@@ -317,9 +343,18 @@ def parser() -> argparse.ArgumentParser:
     run = command("run", cmd_run, "reconcile one hourly window (default: the last whole hour)")
     run.add_argument("--window-start", type=_when, help="start of the hour, e.g. 2026-11-27T14:00:00Z")
 
-    fill = command("backfill", cmd_backfill, "reconcile every hour in [start, end), oldest first, resuming")
-    fill.add_argument("start", type=_when)
-    fill.add_argument("end", type=_when)
+    fill = command(
+        "backfill", cmd_backfill,
+        "reconcile every window (hour or local day) in [start, end), oldest first, resuming; "
+        "only the last one alerts, reports and prunes",
+    )
+    fill.add_argument("start", type=_when, nargs="?", help="start of the first window (with --from-data: the end)")
+    fill.add_argument("end", type=_when, nargs="?", help="end of the last window (default with --from-data: "
+                      "the last local midnight for --step day, the last whole hour for --step hour)")
+    fill.add_argument("--step", choices=STEPS, default="hour",
+                      help="window length: hour, or day (local midnight to midnight); default hour")
+    fill.add_argument("--from-data", action="store_true",
+                      help="start at the earliest timestamp in the configured sources' data")
     fill.add_argument("--no-resume", action="store_true", help="re-run windows that already completed")
 
     listing = command("exceptions", cmd_exceptions, "list exceptions in the ledger (default: the active ones)")

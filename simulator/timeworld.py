@@ -469,4 +469,4 @@ def _order_moves(o: Order) -> list[tuple[int, str, str, int, int, str, str]]:
 
 @lru_cache(maxsize=4)
 def _clock(calendar: BusinessCalendar) -> Clock:
-    return Clock(calendar, date(2025, 1, 1), date(2029, 12, 31))
+    return Clock(calendar, date(2015, 1, 1), date(2035, 12, 31))  # old exports replay too (2018...)

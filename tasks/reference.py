@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import duckdb
 import polars as pl
@@ -10,15 +11,17 @@ import polars as pl
 from retaguarda.calendar import BusinessCalendar
 from retaguarda.settings import Settings
 
-# Business time is defined at least this far around the window end, and further where the
-# staged data reaches: a timestamp outside the calendar would have no business-hours value.
+# Business time is defined over whatever span the data has (staged timestamps and the
+# ledger's opening times), and at least this far around the window end: a timestamp
+# outside the calendar would have no business-hours value. The days are no limit.
 CALENDAR_DAYS_BEFORE = 730
 CALENDAR_DAYS_AFTER = 60
 # ...but no further than this: a valid year-1 or year-9999 timestamp must not make a calendar of
 # millions of days (or overflow the local date); beyond it business time is null, as outside any calendar.
-CALENDAR_REACH = timedelta(days=3660)
+CALENDAR_REACH = timedelta(days=50 * 366)
 
 
+@lru_cache(maxsize=8)
 def calendar_rows(calendar: BusinessCalendar, first: date, last: date) -> list[tuple]:
     """(day, open_at, close_at, hours_before) for every local day; open/close null when closed."""
     working = {day: (opens, closes) for day, opens, closes in calendar.working_days(first, last)}
@@ -48,16 +51,21 @@ def staged_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, dateti
     return con.execute(f"select min(low), max(high) from ({union}) as spans(low, high)").fetchone()
 
 
+def ledger_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """Earliest and latest opening time in the ledger: ages are measured from them."""
+    return con.execute("select min(opened_at), max(opened_at) from exceptions.ledger").fetchone()
+
+
 def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> int:
     """Rebuild core.business_calendar and core.tracking_formats; returns calendar days."""
     calendar = settings.calendar.business_calendar()
     end = as_of.date()
     first, last = end - timedelta(days=CALENDAR_DAYS_BEFORE), end + timedelta(days=CALENDAR_DAYS_AFTER)
-    low, high = staged_span(con)
-    if low is not None:
-        first = min(first, max(low, as_of - CALENDAR_REACH).astimezone(calendar.zone).date())
-    if high is not None:
-        last = max(last, min(high, as_of + CALENDAR_REACH).astimezone(calendar.zone).date())
+    for low, high in (staged_span(con), ledger_span(con)):
+        if low is not None:
+            first = min(first, max(low, as_of - CALENDAR_REACH).astimezone(calendar.zone).date())
+        if high is not None:
+            last = max(last, min(high, as_of + CALENDAR_REACH).astimezone(calendar.zone).date())
     rows = calendar_rows(calendar, first, last)
     con.execute(
         "create or replace table core.business_calendar "

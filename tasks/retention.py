@@ -1,37 +1,67 @@
-"""Retention: prune what is old and no longer needed; open exceptions are never touched."""
+"""Retention: prune what is old and no longer needed; open exceptions are never touched.
+
+Ages count from the latest published window's as_of, not the wall clock: a warehouse
+reconciling 2018 data keeps its 2018 history, and nothing the latest publication or its
+report reads is ever deleted (see `keep_from`).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from report.build import LATEST, report_name
 from retaguarda.settings import RetentionSettings, Settings
 from warehouse.database import STAGING_MODELS, identifier
 
-# Logs keyed by a time column: (table, column).
+# Logs keyed by the window they describe: (table, column).
 HISTORY_TABLES = (
-    ("audit.runs", "started_at"),
-    ("audit.validations", "validated_at"),
-    ("exceptions.ledger_events", "as_of"),
+    ("audit.runs", "window_end"),
     ("exceptions.history", "as_of"),
     ("exceptions.publications", "as_of"),
-    ("exceptions.ledger_actions", "acted_at"),
     ("published.exceptions", "as_of"),
     ("published.exception_links", "as_of"),
     ("published.on_time", "as_of"),
 )
+# The report's trend reads this far back from the publication it shows (report/sql/trend.sql).
+REPORT_TREND = timedelta(days=7)
+ACTIVE_IDS = "select exception_id from exceptions.ledger where status <> 'resolved'"
+
+
+def reference_time(con: duckdb.DuckDBPyConnection, now: datetime) -> datetime:
+    """The latest published as_of; `now` only while nothing is published."""
+    latest = con.execute("select max(as_of) from exceptions.publications").fetchone()[0]
+    return latest if latest is not None else now
+
+
+def keep_from(con: duckdb.DuckDBPyConnection, reference: datetime, history_days: int) -> datetime:
+    """History at or after this instant stays: the retention age, and all the latest report reads.
+
+    The report of the latest publication shows its trend over REPORT_TREND and compares with
+    the publication before it, so both stay whatever the retention age.
+    """
+    cutoff = min(reference - timedelta(days=history_days), reference - REPORT_TREND)
+    previous = con.execute(
+        "select max(as_of) from exceptions.publications where as_of < ?", [reference]
+    ).fetchone()[0]
+    return min(cutoff, previous) if previous is not None else cutoff
 
 
 def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: datetime) -> dict[str, int]:
-    """Delete superseded raw rows and old history in one transaction; rows deleted per table."""
-    raw_cutoff = now - timedelta(days=retention.raw_days)
-    history_cutoff = now - timedelta(days=retention.history_days)
+    """Delete superseded raw rows and old history in one transaction; rows deleted per table.
+
+    `now` is used only while nothing is published yet.
+    """
     deleted = {}
     con.execute("begin transaction")
     try:
+        reference = reference_time(con, now)
+        raw_cutoff = reference - timedelta(days=retention.raw_days)
+        history_cutoff = keep_from(con, reference, retention.history_days)
         built = {row[0] for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'staging'"
         ).fetchall()}
@@ -51,9 +81,19 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
             ).fetchone()[0]
         for table, column in HISTORY_TABLES:
             deleted[table] = con.execute(f"delete from {table} where {column} < ?", [history_cutoff]).fetchone()[0]
-        deleted["audit.row_counts"] = con.execute(
-            "delete from audit.row_counts where run_id not in (select run_id from audit.runs)"
+        # An exception still being worked keeps its whole story: events and acknowledgements.
+        deleted["exceptions.ledger_events"] = con.execute(
+            f"delete from exceptions.ledger_events where as_of < ? and exception_id not in ({ACTIVE_IDS})",
+            [history_cutoff],
         ).fetchone()[0]
+        deleted["exceptions.ledger_actions"] = con.execute(
+            f"delete from exceptions.ledger_actions where acted_at < ? and exception_id not in ({ACTIVE_IDS})",
+            [history_cutoff],
+        ).fetchone()[0]
+        for table in ("audit.row_counts", "audit.validations"):
+            deleted[table] = con.execute(
+                f"delete from {table} where run_id not in (select run_id from audit.runs)"
+            ).fetchone()[0]
         deleted["exceptions.ledger"] = con.execute(
             "delete from exceptions.ledger where status = 'resolved' and resolved_at < ?", [history_cutoff]
         ).fetchone()[0]
@@ -64,9 +104,32 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
     return {table: n for table, n in deleted.items() if n}
 
 
+def prune_reports(con: duckdb.DuckDBPyConnection, folder: Path, retention: RetentionSettings, now: datetime) -> int:
+    """Delete report files whose window is past the history age; never the latest publication's."""
+    if not folder.is_dir():
+        return 0
+    reference = reference_time(con, now)
+    cutoff = keep_from(con, reference, retention.history_days)
+    keep = {LATEST, report_name(reference)}
+    deleted = 0
+    for path in folder.glob("report-*.html"):
+        try:
+            as_of = datetime.strptime(path.name, "report-%Y%m%dT%H%MZ.html").replace(tzinfo=UTC)
+        except ValueError:  # not a name we write: not ours to delete
+            continue
+        if path.name not in keep and as_of < cutoff:
+            path.unlink()
+            deleted += 1
+    return deleted
+
+
 @task(name="prune-history", cache_policy=NO_CACHE)
-def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
-    """Delete superseded raw rows and history past the retention ages."""
-    deleted = prune(con, settings.retention, datetime.now(UTC))
+def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime | None = None) -> dict[str, int]:
+    """Delete superseded raw rows, history and report files past the retention ages."""
+    now = now or datetime.now(UTC)
+    deleted = prune(con, settings.retention, now)
+    reports = prune_reports(con, Path(settings.report.dir), settings.retention, now)
+    if reports:
+        deleted["report files"] = reports
     get_run_logger().info("pruned: %s", deleted or "nothing")
     return deleted

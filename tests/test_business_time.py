@@ -55,3 +55,25 @@ def test_business_time_covers_the_staged_data_however_old(warehouse):
     assert sql_old == pytest.approx(calendar.business_hours_between(placed, AS_OF))
     assert sql_ahead == pytest.approx(calendar.business_hours_between(AS_OF, promised))
     assert sql_old > 9 * 200 * 4  # four years of working days, not null
+
+
+def test_business_time_reaches_the_ledger_three_years_back(warehouse):
+    """An exception open for three years has an age: the calendar spans the ledger, not a fixed reach."""
+    from test_ledger import run
+
+    opened = datetime(2023, 3, 6, 13, 0, tzinfo=UTC)
+    later = opened + timedelta(days=3 * 365)
+    settings = load_settings(environ={})
+    warehouse.execute("create table staging.orders "
+                      "(order_id varchar, total_amount decimal(18, 2), _batch_id varchar, _row_number bigint)")
+    warehouse.execute("insert into exceptions.checks values "
+                      "('oversold', 'allocation', 'stock_position', 'high', 'planning', 'oversold', null)")
+    load_reference_tables(warehouse, settings, opened)
+    warehouse.execute(MACROS.read_text())
+    run(warehouse, opened, ("oversold", "WH:A"))
+    load_reference_tables(warehouse, settings, later)  # no staged data reaches back to `opened`
+    warehouse.execute(MACROS.read_text())
+    run(warehouse, later, ("oversold", "WH:A", opened))
+    age = warehouse.execute("select age_business_hours from exceptions.ledger").fetchone()[0]
+    expected = settings.calendar.business_calendar().business_hours_between(opened, later)
+    assert expected > 9 * 240 * 3 and age == pytest.approx(expected)
