@@ -54,15 +54,19 @@ class WarehouseSettings(_Strict):
 
 
 class RetentionSettings(_Strict):
+    """Ages count back from the latest published window's end, not the wall clock."""
+
     raw_days: int = Field(
         gt=0,
         description="raw rows older than this that no staging table uses (superseded versions) "
-        "are deleted after each published run",
+        "are deleted after each published run; ages count back from the latest published "
+        "window's end, not the wall clock",
     )
     history_days: int = Field(
         gt=0,
-        description="run audit, ledger events, history snapshots, actions, and exceptions resolved "
-        "before this are deleted; active exceptions never",
+        description="run audit, ledger events, history snapshots, actions, exceptions resolved and "
+        "report files older than this are deleted; never active exceptions, the latest two "
+        "publications or the 7 days the report's trend reads",
     )
 
 
