@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from report.data_docs import DATA_DOCS_DIR, data_docs_index, run_pages
+from report.pages import write_atomically
 from report.queries import load_report_data
 from report.render import render_report
 from retaguarda.settings import Settings
@@ -22,16 +21,6 @@ def report_name(as_of: datetime) -> str:
     return f"report-{as_of.astimezone(UTC):%Y%m%dT%H%MZ}.html"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers see the old page or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None = None) -> Path:
@@ -60,7 +49,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
         validation_pages={suite: page.relative_to(folder).as_posix() for suite, page in pages.items()},
     )
     path = folder / report_name(data.publication.as_of)
-    _write_atomically(path, html)
+    write_atomically(path, html)
     if data.publication.is_latest:
-        _write_atomically(folder / LATEST, html)
+        write_atomically(folder / LATEST, html)
     return path

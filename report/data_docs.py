@@ -8,20 +8,17 @@ and allowed by its hash, and no script allowed at all. The last `keep` runs are 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+
+from report.pages import TEMPLATES, csp_hash, write_atomically
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
@@ -35,24 +32,14 @@ LEGACY_GX_PROJECT = "gx"  # where GX's own Data Docs were written; removed, as t
 HERE = Path(__file__).resolve().parent
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
-_environment = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
-def style_hash(css: str) -> str:
-    """A CSP source allowing exactly this inline <style> text."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
 
 
 def content_security_policy(css: str) -> str:
     """Nothing loads and no script runs; only the page's own inline style applies."""
     return (
-        f"default-src 'none'; style-src {style_hash(css)}; img-src data:; "
+        f"default-src 'none'; style-src {csp_hash(css)}; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
 
@@ -113,21 +100,11 @@ def _expectation(result: Any) -> dict[str, Any]:
     }
 
 
-def _write(path: Path, text: str) -> None:
-    """Readers see the old page or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _render(template: str, **values: Any) -> str:
     css = (HERE / "static" / "validation.css").read_text(encoding="utf-8")
-    return _environment.get_template(template).render(
+    return TEMPLATES.get_template(template).render(
         css=Markup(css), content_security_policy=content_security_policy(css), **values
     )
 
@@ -168,7 +145,7 @@ def build_data_docs(
     for result in results:
         expectations = [_expectation(item) for item in result.results]
         page = f"{_safe(result.suite_name)}.html"
-        _write(folder / page, _render(
+        write_atomically(folder / page, _render(
             "validation.html.j2", suite=result.suite_name, run=name, run_time=run_time.isoformat(),
             success=bool(result.success), expectations=expectations,
             index_href=f"../{INDEX}", examples=EXAMPLES,
@@ -176,9 +153,9 @@ def build_data_docs(
         suites.append({"name": result.suite_name, "page": page, "success": bool(result.success),
                        "failed": sum(not item["success"] for item in expectations),
                        "expectations": len(expectations)})
-    _write(folder / RUN_FILE, json.dumps({"name": name, "time": run_time.isoformat(), "suites": suites}))
+    write_atomically(folder / RUN_FILE, json.dumps({"name": name, "time": run_time.isoformat(), "suites": suites}))
     runs = _kept_runs(out_dir)
     for old in runs[keep:]:
         shutil.rmtree(out_dir / old["folder"], ignore_errors=True)
-    _write(data_docs_index(out_dir), _render("validation_index.html.j2", runs=runs[:keep]))
+    write_atomically(data_docs_index(out_dir), _render("validation_index.html.j2", runs=runs[:keep]))
     return data_docs_index(out_dir)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
 from datetime import datetime, timedelta
@@ -11,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from expectations.catalog import SEVERITIES, STAGES
@@ -19,6 +16,7 @@ from report import charts
 from report.csv_cells import FORMULA_STARTS
 from report.formats import Formats
 from report.i18n import Translator
+from report.pages import TEMPLATES, csp_hash
 from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, ReportData
 
 HERE = Path(__file__).resolve().parent
@@ -30,20 +28,12 @@ SCRIPT = (HERE / "static" / "report.js").read_text()
 
 def content_security_policy(script: str) -> str:
     """Insurance on top of escaping: nothing loads, and the one script that runs is ours, by its hash."""
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     return (
-        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+        f"default-src 'none'; script-src {csp_hash(script)}; style-src 'unsafe-inline'; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
 
 
-_environment = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def _json_default(value: Any) -> Any:
@@ -283,7 +273,7 @@ def render_report(
     t = Translator(language)
     publication = data.publication
     stamp = publication.as_of.strftime("%Y%m%dT%H%MZ")
-    return _environment.get_template("report.html.j2").render(
+    return TEMPLATES.get_template("report.html.j2").render(
         t=t,
         language=language,
         title=f"{t('title')} — {f.datetime(publication.as_of)}",

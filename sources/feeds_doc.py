@@ -6,9 +6,9 @@ and the built-in mapping (sources/canonical_feeds.yaml); a test fails while it i
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from retaguarda.generated_doc import replace_between, write_or_check
 from sources.canonical import INTEGER, MONEY, ORDER_CHILDREN, TABLES, TEXT, TIMESTAMP, WEIGHT
 from sources.mapping import BUILTIN_MAPPING, load_mapping
 
@@ -70,20 +70,8 @@ def render() -> str:
 
 def updated(text: str) -> str:
     """The document with its generated part replaced."""
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + render() + text[end:]
-
-
-def main() -> int:
-    current = DOC.read_text()
-    if "--check" in sys.argv[1:]:
-        if updated(current) != current:
-            print(f"{DOC} is stale: run uv run python -m sources.feeds_doc", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(updated(current))
-    return 0
+    return replace_between(text, BEGIN, END, render())
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(write_or_check(DOC, updated, "sources.feeds_doc"))
