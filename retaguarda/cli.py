@@ -137,7 +137,7 @@ def default_backfill_end(now: datetime, timezone: str, step: str) -> datetime:
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     _on_the_hour(args.start)
     _on_the_hour(args.end)
-    if args.end <= args.start:
+    if args.start is not None and args.end is not None and args.end <= args.start:
         raise CliError(f"backfill end {args.end.isoformat()} is not after its start {args.start.isoformat()}", USAGE)
     _check_mapping(settings)
     _start_prefect()
