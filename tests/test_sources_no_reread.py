@@ -93,3 +93,30 @@ def test_a_file_written_just_now_is_hashed_again_next_run(warehouse, tmp_path):
     assert land_all(warehouse, mapping) == 3
     hashed = {row[0] for row in rows(warehouse, "select path from audit.file_hashes")}
     assert hashed == {str((tmp_path / name).absolute()) for name in ("orders-1.csv", "orders-2.csv")}
+
+
+SELECT_MAPPING = """\
+sources:
+  - name: hand-overs
+    files: "orders-*.csv"
+    columns: [order, tracking, handed_over]
+  - name: parcels
+    table: shipments
+    select: |
+      select "order" as shipment_id, "order" as order_id, 'correios' as carrier, tracking as tracking_number,
+             handed_over as shipped_at, _file, _row_number
+      from "hand-overs"
+"""
+
+
+def test_a_select_over_unchanged_inputs_opens_none_of_them(warehouse, tmp_path):
+    (tmp_path / "mapping.yaml").write_text(textwrap.dedent(SELECT_MAPPING))
+    write(tmp_path / "orders-1.csv", "A")
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    assert land_all(warehouse, mapping) == 1
+    write(tmp_path / "orders-1.csv", "Z")  # same size, same mtime
+    assert land_all(warehouse, mapping) == 0
+    assert shipments(warehouse) == ["A"]
+    os.utime(tmp_path / "orders-1.csv", ns=(PAST_NS + 10**9, PAST_NS + 10**9))
+    assert land_all(warehouse, mapping) == 1
+    assert shipments(warehouse) == ["A", "Z"]
