@@ -22,6 +22,7 @@ from sources.quarantine import Quarantined
 from sources.readers import FileContent, Record, _json, read_records
 from sources.records import ColumnRule, apply_rule
 from sources.select_sql import LINEAGE, LINEAGE_SCHEMA, SelectError, empty_input, run
+from sources.state import FileHashes
 
 CACHED_FILES = 64  # parsed input files kept, so two selects (or two feeds) reading one file parse it once
 
@@ -68,15 +69,15 @@ def _parse(source: SourceMap, path: Path, data: bytes) -> InputFile:
     return InputFile(frame, bad, tuple(f"{source.name}: {path.name}: {note}" for note in drift))
 
 
-def read_input(source: SourceMap, path: Path, data: bytes, sha256: str) -> InputFile:
-    """One input file, parsed at most once for the same source and content."""
+def read_input(source: SourceMap, path: Path, data: bytes | None, sha256: str) -> InputFile:
+    """One input file, parsed at most once for the same source and content (read now if not yet)."""
     global files_parsed
     key = (source.model_dump_json(), str(path), sha256)
     if key in _parsed:
         _parsed.move_to_end(key)
         return _parsed[key]
     files_parsed += 1
-    parsed = _parsed[key] = _parse(source, path, data)
+    parsed = _parsed[key] = _parse(source, path, path.read_bytes() if data is None else data)
     while len(_parsed) > CACHED_FILES:
         _parsed.popitem(last=False)
     return parsed
@@ -86,7 +87,7 @@ def read_input(source: SourceMap, path: Path, data: bytes, sha256: str) -> Input
 class SelectInput:
     """What a select will read this run: every file of each input, and their combined identity."""
 
-    files: dict[str, list[tuple[Path, bytes, str]]]  # input name -> (path, bytes, sha256)
+    files: dict[str, list[tuple[Path, bytes | None, str]]]  # input name -> (path, bytes if read, sha256)
     sha256: str
 
     @property
@@ -94,15 +95,19 @@ class SelectInput:
         return ", ".join(path.name for files in self.files.values() for path, _, _ in files) or "no input files"
 
 
-def select_input(mapping: Mapping, source: SourceMap) -> SelectInput:
-    """The files a select reads now; its identity is its SQL and the content of every input file."""
+def select_input(mapping: Mapping, source: SourceMap, hashes: FileHashes | None = None) -> SelectInput:
+    """The files a select reads now; its identity is its SQL and the content of every input file.
+
+    With hashes, an input file unchanged since it was last hashed is not opened here.
+    """
+    hashes = FileHashes({}) if hashes is None else hashes
     digest = hashlib.sha256(source.select.encode())
     files = {}
     for input_ in mapping.inputs_of(source):
         files[input_.name] = []
         for path in mapping.files_of(input_):
-            data = path.read_bytes()
-            files[input_.name].append((path, data, hashlib.sha256(data).hexdigest()))
+            sha256, data = hashes.sha256_of(path)
+            files[input_.name].append((path, data, sha256))
         digest.update(f"\0{input_.name}\0".encode())
         for sha256 in sorted(sha256 for _, _, sha256 in files[input_.name]):
             digest.update(sha256.encode())

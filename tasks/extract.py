@@ -26,7 +26,7 @@ from sources.inputs import build_select_batch, select_input
 from sources.mapping import Mapping, SourceMap, builtin_mapping
 from sources.quarantine import Quarantined
 from sources.readers import FileContent, json_values, read_records
-from sources.state import already_landed, high_water_mark
+from sources.state import FileHashes, file_hashes, high_water_mark, landed_hashes, remember_file_hashes
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,11 @@ def extract_api(mapping: Mapping, source: SourceMap, mark: datetime | None) -> E
     return _extracted(source, pages[0].url, pull_sha256(pages), batch, cursor)
 
 
-def extract_select(mapping: Mapping, source: SourceMap, landed: Callable[[str, str], bool]) -> ExtractedFile | None:
+def extract_select(
+    mapping: Mapping, source: SourceMap, landed: Callable[[str, str], bool], hashes: FileHashes | None = None
+) -> ExtractedFile | None:
     """A select source's rows, unless it landed them before from the same SQL and input files."""
-    found = select_input(mapping, source)
+    found = select_input(mapping, source, hashes)
     if not any(found.files.values()):
         log.warning("source %s: its inputs have no files", source.name)
         return None
@@ -120,9 +122,15 @@ def extract_select(mapping: Mapping, source: SourceMap, landed: Callable[[str, s
 
 
 def extract_mapped(
-    mapping: Mapping, feed: str, *, landed: Callable[[str, str], bool], mark_of: Callable[[str], datetime | None]
+    mapping: Mapping, feed: str, *, landed: Callable[[str, str], bool], mark_of: Callable[[str], datetime | None],
+    hashes: FileHashes | None = None,
 ) -> list[ExtractedFile]:
-    """New input of one feed from every mapped source; what a source landed before is not read again."""
+    """New input of one feed from every mapped source; what a source landed before is not read again.
+
+    With hashes, a file whose path, size and mtime match the last time it was hashed is not
+    opened: its sha256 is the one remembered.
+    """
+    hashes = FileHashes({}) if hashes is None else hashes
     if not mapping.folder.is_dir():
         raise FileNotFoundError(f"source folder {mapping.folder} does not exist (see docs/feeds.md for the layout)")
     extracted = []
@@ -131,26 +139,33 @@ def extract_mapped(
             extracted.append(extract_api(mapping, source, mark_of(source.name)))
             continue
         if source.select is not None:
-            if (selected := extract_select(mapping, source, landed)) is not None:
+            if (selected := extract_select(mapping, source, landed, hashes)) is not None:
                 extracted.append(selected)
             continue
         paths = mapping.files_of(source)
         if not paths:
             log.warning("source %s: no files match %s", source.name, ", ".join(source.patterns))
         for path in paths:
-            data = path.read_bytes()
-            if not landed(source.name, hashlib.sha256(data).hexdigest()):
+            sha256, data = hashes.sha256_of(path)
+            if not landed(source.name, sha256):
                 extracted.append(extract_mapped_file(mapping, source, path, data))
     return extracted
 
 
 def extract_new_input(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: str) -> list[ExtractedFile]:
-    """extract_mapped, with what the warehouse knows: files landed before, API high-water marks."""
-    return extract_mapped(
-        mapping, feed,
-        landed=lambda source, sha256: already_landed(con, source, sha256),
-        mark_of=lambda source: high_water_mark(con, source),
+    """extract_mapped, with what the warehouse knows: files landed before, their hashes, API marks."""
+    hashes, landed = file_hashes(con), {}
+
+    def already(source: str, sha256: str) -> bool:
+        if source not in landed:
+            landed[source] = landed_hashes(con, source)
+        return sha256 in landed[source]
+
+    extracted = extract_mapped(
+        mapping, feed, landed=already, mark_of=lambda source: high_water_mark(con, source), hashes=hashes
     )
+    remember_file_hashes(con, hashes)
+    return extracted
 
 
 def extract_folder(folder: Path, feed: str) -> Iterator[ExtractedFile]:
