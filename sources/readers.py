@@ -107,9 +107,10 @@ class _TakenLines:
 def parse_csv(text: str, delimiter: str) -> FileContent:
     """Rows of a CSV text; a bad row costs only its own first line.
 
-    A stray quote makes csv read on across line ends, swallowing the rows after it. So when
-    a row that spans several lines is bad, only its first line is quarantined and reading
-    starts again on the next line: every later row is still read.
+    A stray quote makes csv read on across line ends, swallowing the rows after it until the
+    quoting breaks. So when a row that spans several lines is not valid CSV, only its first
+    line is quarantined and reading starts again on the next line: every later row is still
+    read. A valid row with the wrong number of fields is kept out whole, whatever its lines.
     """
     all_lines = list(io.StringIO(text, newline=""))
     lines = _TakenLines(all_lines, 0)
@@ -136,8 +137,8 @@ def parse_csv(text: str, delimiter: str) -> FileContent:
         except StopIteration:
             break
         except csv.Error as exc:
-            fields, problem = [], f"line {first_line}: {exc}"
-        if problem is not None and len(lines.taken) > 1:
+            fields, problem = None, f"line {first_line}: {exc}"
+        if fields is None and len(lines.taken) > 1:
             # Keep the first line only, and read on from the next one with a fresh reader.
             lines = _TakenLines(all_lines, first_line)
             reader = csv.reader(lines, delimiter=delimiter, strict=True)
@@ -147,7 +148,7 @@ def parse_csv(text: str, delimiter: str) -> FileContent:
             records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, detail)))
             continue
         if problem is not None:
-            raw = _json({"line": first_line, "text": "".join(lines.taken), "fields": fields})
+            raw = _json({"line": first_line, "text": "".join(lines.taken), "fields": fields or []})
             records.append(Record(len(records) + 1, None, raw, Problem(MALFORMED_ROW, problem)))
             continue
         if not fields:
