@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
+import yaml
 from conftest import write_settings
 from prefect.client.orchestration import get_client
 
@@ -48,3 +50,13 @@ def test_a_run_with_new_serious_exceptions_is_told_apart_from_a_clean_one(tmp_pa
     assert {what: int(n) for n, what in (part.split(" ", 1) for part in counts)} == dict(serious)
     names = {task.name for task in tasks if task.flow_run_id == found.id}
     assert {"extract-feed-orders", "land-feed-orders", "extract-feed-carrier", "land-feed-carrier"} <= names
+
+
+def test_the_readme_automation_is_valid_and_listens_for_that_state():
+    from prefect.events.schemas.automations import AutomationCore
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = readme.split("```yaml\nname: retaguarda exceptions found")[1].split("```")[0]
+    automation = AutomationCore.model_validate(yaml.safe_load("name: retaguarda exceptions found" + snippet))
+    assert automation.trigger.expect == {"prefect.flow-run.Exceptions found"}
+    assert automation.actions[0].type == "send-notification"
