@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
+from babel.dates import get_timezone_name
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
 from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.applicability import decide_checks_task
-from tasks.audit import RunRecord, RunSummary, record_run
+from tasks.audit import RunRecord, RunSummary, new_serious_exceptions, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
 from tasks.extract import FEEDS, extract_feed
@@ -41,7 +44,8 @@ def _land_feeds(
     for feed in FEEDS:
         extracted = extract_feed(con, mapping, feed)
         summary.schema_drift += [note for file in extracted for note in file.schema_drift]
-        summary.rows_landed[feed] = land_feed(con, extracted, summary.run_id, now, mapping.max_rejected_pct)
+        land = land_feed.with_options(task_run_name=f"land-feed-{feed}")
+        summary.rows_landed[feed] = land(con, extracted, summary.run_id, now, mapping.max_rejected_pct)
 
 
 def _check_and_publish(
@@ -57,9 +61,40 @@ def _check_and_publish(
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
     if publication.published:
+        summary.new_serious = new_serious_exceptions(con, summary.run_id)
         summary.alerts_sent = share_results(con, settings, summary)
         summary.report_path = build_report_task(con, settings, summary, validations)
         prune_task(con, settings)
+
+
+def window_label(start: datetime, timezone: str) -> str:
+    """`2026-11-30 13:00 BRT`: the window's start in the calendar's zone, with a short zone name."""
+    local = start.astimezone(ZoneInfo(timezone))
+    # tzdata names some zones by offset only ("-03"); CLDR still has the common abbreviation
+    names = [local.tzname() or ""] + [get_timezone_name(local, "short", locale=lang) for lang in ("en", "pt_BR")]
+    zone = next((name for name in names if name.isalpha()), f"UTC{local:%z}")
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
+
+
+def _run_name() -> str:
+    """The flow run's name is its window, so the runs list reads by hour."""
+    parameters = flow_run.parameters
+    start = parameters.get("window_start")
+    try:
+        timezone = load_settings(parameters.get("settings_file")).calendar.timezone
+        start = datetime.fromisoformat(start) if isinstance(start, str) else start
+        window = hourly_window(start, timezone)
+    except Exception:  # noqa: BLE001 - a bad configuration fails in the flow body, with its own message
+        return "window not resolved"
+    return window_label(window.start, timezone)
+
+
+def final_state(summary: RunSummary) -> State | RunSummary:
+    """"Exceptions found" when the run found new high or critical exceptions, so automations can tell."""
+    if not summary.new_serious:
+        return summary
+    found = ", ".join(f"{n} {what}" for what, n in summary.new_serious.items())
+    return Completed(name="Exceptions found", message=f"{found} for {summary.window}", data=summary)
 
 
 def reconcile_window(
@@ -94,9 +129,14 @@ def reconcile_window(
     return summary
 
 
-@flow(name="hourly-reconciliation", log_prints=True)
-def hourly_reconciliation(window_start: datetime | None = None, settings_file: str | None = None) -> RunSummary:
-    """Reconcile orders, stock and carrier feeds as of the end of one hourly window."""
+@flow(name="hourly-reconciliation", flow_run_name=_run_name, log_prints=True)
+def hourly_reconciliation(
+    window_start: datetime | None = None, settings_file: str | None = None
+) -> RunSummary | State:
+    """Reconcile orders, stock and carrier feeds as of the end of one hourly window.
+
+    A Python caller gets the RunSummary either way: Prefect hands back a returned state's data.
+    """
     # Everything that can be wrong with the configuration fails here, before any work.
     settings = load_settings(settings_file)
     suites = configured_catalog(settings.check_overrides())
@@ -104,7 +144,7 @@ def hourly_reconciliation(window_start: datetime | None = None, settings_file: s
     window = hourly_window(window_start, settings.calendar.timezone)
     summary = reconcile_window(settings, suites, mapping, window)
     print(summary.report(suites))
-    return summary
+    return final_state(summary)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ class RunSummary:
     not_evaluated: dict[str, str] = field(default_factory=dict)  # check id -> why it was not evaluated
     events: dict[str, int] = field(default_factory=dict)  # ledger event -> exceptions
     published: bool = False
+    new_serious: dict[str, int] = field(default_factory=dict)  # "new high", "reopened critical"... -> exceptions
     alerts_sent: int = 0
     report_path: Path | None = None
 
@@ -50,6 +51,19 @@ class RunSummary:
         if self.report_path:
             lines.append(f"report: {self.report_path}")
         return "\n".join(lines)
+
+
+def new_serious_exceptions(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """High and critical exceptions this run opened or reopened, e.g. {"new high": 3, "new critical": 1}."""
+    rows = con.execute(
+        """
+        select event || ' ' || severity, count(*) from exceptions.ledger_events
+        where run_id = ? and event in ('new', 'reopened') and severity in ('high', 'critical')
+        group by event, severity order by event, severity = 'critical', severity
+        """,
+        [run_id],
+    ).fetchall()
+    return dict(rows)
 
 
 @dataclass(frozen=True)

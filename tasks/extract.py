@@ -187,7 +187,10 @@ def _io_error(task, task_run, state) -> bool:
     return False
 
 
-@task(name="extract-feed", retries=2, retry_delay_seconds=5, retry_condition_fn=_io_error, cache_policy=NO_CACHE)
+@task(
+    name="extract-feed", task_run_name="extract-feed-{feed}", retries=2, retry_delay_seconds=5,
+    retry_condition_fn=_io_error, cache_policy=NO_CACHE,
+)
 def extract_feed(con: duckdb.DuckDBPyConnection, mapping: Mapping, feed: str) -> list[ExtractedFile]:
     """Read one feed's new input: files not landed before, API changes since the high-water mark."""
     logger = get_run_logger()

@@ -99,4 +99,11 @@ def publish_task(
     publication = publish(con, suites, settings, run_id, as_of, run)
     if not publication.published:
         get_run_logger().warning("a newer window is already published: ledger and exception tables left as they are")
+        return publication
+    failing = sum(1 for n in publication.counts.values() if n)
+    changes = ", ".join(f"{n} {event}" for event, n in sorted(publication.events.items())) or "no change"
+    get_run_logger().info(
+        "published %d exceptions from %d failing checks of %d as of %s; ledger: %s",
+        sum(publication.counts.values()), failing, len(publication.counts), f"{as_of:%Y-%m-%d %H:%M}Z", changes,
+    )
     return publication

@@ -27,5 +27,6 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
 def build_models_task(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
     """Rebuild staging (typed, latest per key), reference tables and core facts."""
     counts = build_models(con, settings, as_of)
-    get_run_logger().info("models: %s", counts)
+    built = ", ".join(f"{table} {rows} rows" for table, rows in counts.items())
+    get_run_logger().info("models built: %s", built)
     return counts

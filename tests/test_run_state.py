@@ -1,0 +1,62 @@
+"""Runs say what they found: named by their window, "Exceptions found" only when something new and serious opened."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import yaml
+from conftest import write_settings
+from prefect.client.orchestration import get_client
+
+from flows.hourly_reconciliation import hourly_reconciliation
+from tasks.audit import RunSummary
+
+WINDOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 11:00 in São Paulo (UTC-3, no daylight saving since 2019)
+
+
+def test_a_run_with_new_serious_exceptions_is_told_apart_from_a_clean_one(tmp_path, prefect_server):
+    settings = write_settings(
+        tmp_path / "settings.yaml",
+        source={"kind": "demo"},
+        demo={"seed": 11, "days": 3, "orders_per_hour": 10, "anomaly_rate": 0.03},
+    )
+    first = hourly_reconciliation(window_start=WINDOW, settings_file=settings)
+    # the same window again: everything it finds is already in the ledger
+    second = hourly_reconciliation(window_start=WINDOW, settings_file=settings)
+    assert isinstance(first, RunSummary) and isinstance(second, RunSummary)
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    runs = con.execute("select run_id, flow_run_id from audit.runs order by finished_at").fetchall()
+    assert [run_id for run_id, _ in runs] == [first.run_id, second.run_id]
+    events = con.execute("select run_id, event, severity from exceptions.ledger_events").fetchall()
+    con.close()
+    serious = Counter(
+        f"{event} {severity}" for run_id, event, severity in events
+        if run_id == first.run_id and event in ("new", "reopened") and severity in ("high", "critical")
+    )
+    assert serious, "the demo world has new high or critical exceptions in its first run"
+    assert not [e for e in events if e[0] == second.run_id and e[1] in ("new", "reopened")]
+
+    with get_client(sync_client=True) as client:
+        found, clean = (client.read_flow_run(flow_run_id) for _, flow_run_id in runs)
+        tasks = client.read_task_runs()
+    assert found.name == clean.name == "2026-11-23 11:00 BRT"
+    assert (found.state.type.value, found.state.name) == ("COMPLETED", "Exceptions found")
+    assert (clean.state.type.value, clean.state.name) == ("COMPLETED", "Completed")
+    counts = found.state.message.split(" for ")[0].split(", ")  # "3 new high, 1 new critical for <window>"
+    assert {what: int(n) for n, what in (part.split(" ", 1) for part in counts)} == dict(serious)
+    names = {task.name for task in tasks if task.flow_run_id == found.id}
+    assert {"extract-feed-orders", "land-feed-orders", "extract-feed-carrier", "land-feed-carrier"} <= names
+
+
+def test_the_readme_automation_is_valid_and_listens_for_that_state():
+    from prefect.events.schemas.automations import AutomationCore
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = readme.split("```yaml\nname: retaguarda exceptions found")[1].split("```")[0]
+    automation = AutomationCore.model_validate(yaml.safe_load("name: retaguarda exceptions found" + snippet))
+    assert automation.trigger.expect == {"prefect.flow-run.Exceptions found"}
+    assert automation.actions[0].type == "send-notification"
