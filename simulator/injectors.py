@@ -11,3 +11,8 @@ from .billing import INVOICE_INJECTORS
 from .stock import STOCK_INJECTORS
 
 INJECTORS: dict[str, object] = {**ORDER_INJECTORS, **HOUR_INJECTORS, **INVOICE_INJECTORS, **STOCK_INJECTORS}
+# Checks the demo world never raises, and what tests them instead.
+NOT_SIMULATED = {
+    "order_inputs_quarantined": "the demo world delivers no bad rows; tests/test_corpus_flow.py, "
+    "tests/test_nothing_silent.py and the marketplace example do",
+}

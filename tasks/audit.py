@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.catalog import Suite
+from expectations.catalog import SEVERITIES, Suite
 from retaguarda.window import Window
 from tasks.validate import ExpectationResult
 
@@ -53,15 +53,19 @@ class RunSummary:
         return "\n".join(lines)
 
 
+# The severities that make a run end "Exceptions found": the two highest.
+SERIOUS = SEVERITIES[-2:]
+
+
 def new_serious_exceptions(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """High and critical exceptions this run opened or reopened, e.g. {"new high": 3, "new critical": 1}."""
     rows = con.execute(
         """
         select event || ' ' || severity, count(*) from exceptions.ledger_events
-        where run_id = ? and event in ('new', 'reopened') and severity in ('high', 'critical')
-        group by event, severity order by event, severity = 'critical', severity
+        where run_id = ? and event in ('new', 'reopened') and list_contains(?, severity)
+        group by event, severity order by event, list_position(?, severity)
         """,
-        [run_id],
+        [run_id, list(SERIOUS), list(SERIOUS)],
     ).fetchall()
     return dict(rows)
 
