@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
-from flows.hourly_reconciliation import _land_feeds, reconcile_window
+from flows.hourly_reconciliation import land_feeds, reconcile_window
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import HOUR, Window, local_midnight, window_of
 from sources.mapping import Mapping, load_mapping
@@ -82,7 +82,7 @@ def earliest_in_data(settings: Settings, mapping: Mapping | None, end: datetime)
         started = datetime.now(UTC)
         con = open_warehouse(settings.warehouse.path, started, settings.warehouse.lock_wait_seconds)
         try:
-            _land_feeds(con, settings, mapping, summary, started)
+            land_feeds(con, settings, mapping, summary, started)
             set_variables(con, settings.sql_variables(end))
             for model in STAGING_MODELS:
                 run_model(con, "staging", model)
@@ -152,7 +152,7 @@ def _publish_quietly(
                 started = datetime.now(UTC)
                 try:
                     if settings.source.kind == "demo" or not landed:
-                        _land_feeds(con, settings, mapping, summary, started)
+                        land_feeds(con, settings, mapping, summary, started)
                         landed = True
                     summary.model_rows = build_models(con, settings, window.end)
                     summary.not_evaluated = decide_checks(con, suites, summary.run_id, window.end)

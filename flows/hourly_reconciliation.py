@@ -34,7 +34,7 @@ from warehouse.lock import writer_lock
 from warehouse.reader_copy import write_reader_copy
 
 
-def _land_feeds(
+def land_feeds(
     con: duckdb.DuckDBPyConnection, settings: Settings, mapping: Mapping | None, summary: RunSummary, now: datetime
 ) -> None:
     if settings.source.kind == "demo":
@@ -114,7 +114,7 @@ def reconcile_window(
         try:
             deliver_earlier_alerts(con)  # what a run killed after publishing left in the outbox
             if land:
-                _land_feeds(con, settings, mapping, summary, started)
+                land_feeds(con, settings, mapping, summary, started)
             _check_and_publish(con, settings, suites, summary, run)
             record_run(con, summary, run.flow_run_id, started, "completed")
         except Exception as exc:
