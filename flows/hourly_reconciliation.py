@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -145,16 +144,3 @@ def hourly_reconciliation(
     summary = reconcile_window(settings, suites, mapping, window)
     print(summary.report(suites))
     return final_state(summary)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Run one hourly reconciliation window.")
-    parser.add_argument("--window-start", type=datetime.fromisoformat, default=None,
-                        help="start of the hour to reconcile, ISO-8601 with zone (default: the last whole hour)")
-    parser.add_argument("--settings", default=None, help="settings YAML (default: config/defaults.yaml)")
-    args = parser.parse_args()
-    hourly_reconciliation(window_start=args.window_start, settings_file=args.settings)
-
-
-if __name__ == "__main__":
-    main()
