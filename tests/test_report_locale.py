@@ -211,7 +211,7 @@ def portuguese_run(tmp_path_factory, prefect_server) -> dict:
     settings_file = write_settings(
         folder / "settings.yaml",
         source={"kind": "demo"},
-        demo={"days": 3, "orders_per_hour": 10, "anomaly_rate": 0.2},
+        demo={"days": 2, "orders_per_hour": 6, "anomaly_rate": 0.2},
         report={"language": "pt-BR"},
         checks={"stockout_risk": {"enabled": False}},
     )
