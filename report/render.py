@@ -196,7 +196,8 @@ def _offenders(data: ReportData, f: Formats, t: Translator) -> list[dict[str, An
         cards.append({
             "dimension": dimension,
             "title": t(f"offenders_{dimension}"),
-            "rows": [{"name": t.owner(o.name) if dimension == "owner" else o.name, "exceptions": f.number(o.exceptions), "money": f.money(o.money_at_risk),
+            "rows": [{"name": t.owner(o.name) if dimension == "owner" else o.name,
+                      "exceptions": f.number(o.exceptions), "money": f.money(o.money_at_risk),
                       "exceptions_raw": o.exceptions, "money_raw": _number(o.money_at_risk)} for o in found],
             "dataset": {
                 "columns": [dimension, "exceptions", "money_at_risk"],

@@ -298,7 +298,8 @@ def test_the_reasons_read_in_portuguese():
 
     why = [no_feed("allocations"), empty_column("orders", "total_amount")]
     codes = [reason.as_row() for reason in why]
-    assert Translator("en").reason(codes) == as_text(why) == "no allocations feed; orders.total_amount is empty in every row"
+    english = "no allocations feed; orders.total_amount is empty in every row"
+    assert Translator("en").reason(codes) == as_text(why) == english
     assert Translator("pt-BR").reason(codes) == "sem o feed allocations; orders.total_amount vazia em todas as linhas"
     assert Translator("pt-BR")("not_checked", check="x", reason=Translator("pt-BR").reason([DISABLED.as_row()])) == (
         "x: não verificada: desativada nas configurações")
