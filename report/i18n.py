@@ -349,10 +349,10 @@ class Translator:
         """A team's name from the settings (report.owner_names); its id when the settings name none."""
         return self._owners.get(owner, owner)
 
-    def reason(self, reasons: Iterable[Mapping[str, str | None]]) -> str:
+    def reason(self, reasons: Iterable[Mapping[str, str | None]] | None) -> str:
         """Why a check was not evaluated, from its codes (audit.check_runs.reasons), in this language."""
         parts = []
-        for reason in reasons:
+        for reason in reasons or ():
             words = REASONS.get(reason["code"] or "")
             values = {"table": reason.get("table_name"), "column": reason.get("column_name")}
             parts.append(words[self._index].format(**values) if words else str(reason["code"]))
