@@ -282,3 +282,25 @@ def test_every_problem_phrase_the_sql_writes_reads_in_portuguese():
         assert t.value("problems", text) != text, phrase
     assert t.value("problems", "missing customer_id; negative total_amount") == (
         "ID do cliente ausente; valor total negativo")
+
+
+def test_reasons_recorded_before_codes_read_in_portuguese_after_the_migration():
+    """Migration 011 gives the rows an older release wrote (English only) their codes."""
+    from tasks.applicability import as_text, empty_column, no_feed
+    from warehouse.database import MIGRATIONS
+
+    con = connect(":memory:")
+    before = [m for m in MIGRATIONS if m.name < "011"]
+    for migration in before:
+        con.execute(migration.read_text())
+    why = [no_feed("allocations"), empty_column("orders", "cancelled_at")]
+    con.execute("insert into audit.check_runs values ('r1', ?, 'not_allocated_in_sla', false, ?), "
+                "('r1', ?, 'oversold', false, 'disabled in settings'), ('r1', ?, 'late_shipment', true, null)",
+                [AS_OF, as_text(why), AS_OF, AS_OF])
+    con.execute(next(m for m in MIGRATIONS if m.name.startswith("011_")).read_text())
+    recorded = dict(con.execute("select check_id, reasons from audit.check_runs").fetchall())
+    assert recorded == {"not_allocated_in_sla": [r.as_row() for r in why],
+                        "oversold": [{"code": "disabled", "table_name": None, "column_name": None}],
+                        "late_shipment": None}
+    assert Translator("pt-BR").reason(recorded["not_allocated_in_sla"]) == (
+        "sem o feed allocations; orders.cancelled_at vazia em todas as linhas")
