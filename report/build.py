@@ -47,6 +47,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
         generated_at=datetime.now(UTC),
         data_docs_href=docs.relative_to(folder).as_posix() if docs.exists() else None,
         validation_pages={suite: page.relative_to(folder).as_posix() for suite, page in pages.items()},
+        owner_names=settings.report.owner_names.get(settings.report.language, {}),
     )
     path = folder / report_name(data.publication.as_of)
     write_atomically(path, html)

@@ -167,3 +167,36 @@ def severity_bars(
             f'<text x="{offset + 6:.1f}" y="{y + 20}" fill="#101828" font-weight="600">{escape(number(total))}</text>'
         )
     return _svg(body, label, width=width, height=height)
+
+
+def sparkline(
+    points: Sequence[tuple[datetime, int, str]], end: datetime, hours: int, label: str, width: int = 120,
+    height: int = 26,
+) -> Markup:
+    """One small line of counts over the `hours` ending at `end`, no axes; each point's tooltip on hover."""
+    top = max((value for _, value, _ in points), default=0) or 1
+    start = end - timedelta(hours=hours)
+
+    def x(t: datetime) -> float:
+        return 1 + (width - 2) * (t - start).total_seconds() / (hours * 3600)
+
+    def y(value: float) -> float:
+        return height - 2 - (height - 4) * value / top
+
+    body = [f'<line x1="0" x2="{width}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{GRID_COLOR}"/>']
+    coordinates = [(x(t), y(value)) for t, value, _ in points]
+    if len(coordinates) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coordinates)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{LINE_COLOR}" stroke-width="1.5" '
+                    'stroke-linejoin="round"/>')
+    if coordinates:
+        body.append(f'<circle cx="{coordinates[-1][0]:.1f}" cy="{coordinates[-1][1]:.1f}" r="2" fill="{LINE_COLOR}"/>')
+    # a transparent band per run, so hovering anywhere near a point names it
+    edges = [0.0, *((a[0] + b[0]) / 2 for a, b in zip(coordinates, coordinates[1:], strict=False)), float(width)]
+    for (_, _, tooltip), left, right in zip(points, edges, edges[1:], strict=False):
+        body.append(f'<rect x="{left:.1f}" y="0" width="{max(right - left, 0.5):.1f}" height="{height}" '
+                    f'fill="transparent"><title>{escape(tooltip)}</title></rect>')
+    return Markup(
+        f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">' + "".join(body) + "</svg>"
+    )

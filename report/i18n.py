@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
+
 LANGUAGES = ("en", "pt-BR")
 
 # message id -> (English, Brazilian Portuguese); {name} placeholders are filled by Translator.
@@ -50,9 +53,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ficam como estavam.",
     ),
     "not_checked": ("{check}: not checked: {reason}", "{check}: não verificada: {reason}"),
-    "reason_disabled": ("disabled in settings", "desativada nas configurações"),
-    "reason_no_feed": ("no {table} feed", "sem o feed {table}"),
-    "reason_empty_column": ("{column} is empty in every row", "{column} vazia em todas as linhas"),
     # sections
     "where": ("Where the exceptions are", "Onde estão as exceções"),
     "by_stage": ("Open by stage and severity", "Abertas por etapa e severidade"),
@@ -100,6 +100,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence": ("Evidence", "Evidência"),
     "yes": ("yes", "sim"),
     "no": ("no", "não"),
+    # what changed (report/templates/changes.html.j2)
+    "changes": ("What changed", "O que mudou"),
+    "changes_note": (
+        "Open exceptions and money at risk now, and the change against earlier runs; what got worse comes first.",
+        "Exceções abertas e valor em risco agora, e a variação em relação a execuções anteriores; "
+        "o que piorou vem primeiro.",
+    ),
+    "changes_by_stage": ("By stage", "Por etapa"),
+    "changes_by_check": ("By check", "Por verificação"),
+    "changes_by_owner": ("By owner", "Por responsável"),
+    "now": ("Now", "Agora"),
+    "since_last_run": ("Since the last run", "Desde a última execução"),
+    "since_yesterday": ("Since yesterday", "Desde ontem"),
+    "since_last_week": ("Since last week", "Desde a semana passada"),
+    "compared_with": ("run of {when}", "execução de {when}"),
+    "no_run_to_compare": ("no run to compare with", "nenhuma execução para comparar"),
+    "history_7d": ("Open, last 7 days", "Abertas, últimos 7 dias"),
+    "history_point": ("{when}: {count} open", "{when}: {count} abertas"),
+    "no_changes": ("Nothing open now or in the runs compared.", "Nada aberto agora nem nas execuções comparadas."),
     "footer": (
         "Retaguarda reconciles orders, stock and carrier feeds every hour. Ages are business hours "
         "in the configured calendar; money is shown in {currency}.",
@@ -160,14 +179,164 @@ LABELS: dict[str, tuple[str, str]] = {
     "charge_without_shipment": ("Charge without shipment", "Cobrança sem envio"),
 }
 
+# Why a run did not evaluate a check, by code (tasks/applicability.py REASON_WORDING, audit.check_runs.reasons).
+REASONS: dict[str, tuple[str, str]] = {
+    "disabled": ("disabled in settings", "desativada nas configurações"),
+    "no_feed": ("no {table} feed", "sem o feed {table}"),
+    "empty_column": ("{table}.{column} is empty in every row", "{table}.{column} vazia em todas as linhas"),
+    "not_mapped": ("{table}.{column} not mapped", "{table}.{column} não mapeada"),
+}
+
+# The checks' evidence fields (the columns each check's SQL returns besides entity_id, amount_at_risk, began_at).
+EVIDENCE_LABELS: dict[str, tuple[str, str]] = {
+    "allocated": ("allocated", "alocado"),
+    "available": ("available", "disponível"),
+    "billed_weight_kg": ("billed weight kg", "peso faturado (kg)"),
+    "business_hours_since_return": ("business hours since return", "horas úteis desde a devolução"),
+    "business_hours_to_allocate": ("business hours to allocate", "horas úteis até alocar"),
+    "business_hours_to_scan": ("business hours to scan", "horas úteis até a primeira leitura"),
+    "cancelled_at": ("cancelled at", "cancelado em"),
+    "captured_amount": ("captured amount", "valor capturado"),
+    "carrier": ("carrier", "transportadora"),
+    "carriers": ("carriers", "transportadoras"),
+    "charged_amount": ("charged amount", "valor cobrado"),
+    "currency": ("currency", "moeda"),
+    "customer_id": ("customer id", "ID do cliente"),
+    "declared_weight_kg": ("declared weight kg", "peso declarado (kg)"),
+    "difference": ("difference", "diferença"),
+    "discount_amount": ("discount amount", "desconto"),
+    "drift_units": ("drift units", "divergência (unidades)"),
+    "event_count": ("event count", "eventos da transportadora"),
+    "expected_on_hand": ("expected on hand", "estoque esperado"),
+    "expected_total": ("expected total", "total esperado"),
+    "first_allocated_at": ("first allocated at", "primeira alocação em"),
+    "first_row": ("first row", "primeira linha"),
+    "first_scan_at": ("first scan at", "primeira leitura em"),
+    "first_shipped_at": ("first shipped at", "primeiro envio em"),
+    "hours_late": ("hours late", "horas de atraso"),
+    "hours_since_delivery": ("hours since delivery", "horas desde a entrega"),
+    "hours_waiting": ("hours waiting", "horas aguardando"),
+    "invoiced_at": ("invoiced at", "faturado em"),
+    "label_created_at": ("label created at", "etiqueta criada em"),
+    "last_delivered_at": ("last delivered at", "entregue em"),
+    "last_event_at": ("last event at", "último evento em"),
+    "last_location": ("last location", "último local"),
+    "last_refund_at": ("last refund at", "último reembolso em"),
+    "last_return_movement_at": ("last return movement at", "última entrada de devolução em"),
+    "last_status": ("last status", "última situação"),
+    "line_count": ("line count", "quantidade de itens"),
+    "line_no": ("line no", "número do item"),
+    "lines_amount": ("lines amount", "valor dos itens"),
+    "movements_delta": ("movements delta", "saldo das movimentações"),
+    "on_hand": ("on hand", "em estoque"),
+    "order_id": ("order id", "pedido"),
+    "ordered_items": ("ordered items", "itens pedidos"),
+    "orders": ("orders", "pedidos"),
+    "paid_at": ("paid at", "pago em"),
+    "placed_at": ("placed at", "realizado em"),
+    "previous_on_hand": ("previous on hand", "estoque anterior"),
+    "previous_snapshot_at": ("previous snapshot at", "posição anterior em"),
+    "problems": ("problems", "problemas"),
+    "promised_delivery_by": ("promised delivery by", "entrega prometida até"),
+    "promised_ship_by": ("promised ship by", "envio prometido até"),
+    "quantity": ("quantity", "quantidade"),
+    "refunded_amount": ("refunded amount", "valor reembolsado"),
+    "reorder_point": ("reorder point", "ponto de reposição"),
+    "returned_at": ("returned at", "devolvido em"),
+    "rows_quarantined": ("rows quarantined", "linhas em quarentena"),
+    "service": ("service", "serviço"),
+    "shipment_count": ("shipment count", "quantidade de remessas"),
+    "shipment_id": ("shipment id", "remessa"),
+    "shipments": ("shipments", "remessas"),
+    "shipped_at": ("shipped at", "enviado em"),
+    "shipped_items": ("shipped items", "itens enviados"),
+    "shipping_amount": ("shipping amount", "frete"),
+    "sku": ("sku", "SKU"),
+    "snapshot_at": ("snapshot at", "posição em"),
+    "split_parcels": ("split parcels", "volumes separados"),
+    "split_shipments": ("split shipments", "remessas separadas"),
+    "status": ("status", "situação"),
+    "total_amount": ("total amount", "valor total"),
+    "tracking_number": ("tracking number", "código de rastreio"),
+    "tracking_well_formed": ("tracking well formed", "código de rastreio bem formado"),
+    "unit_price": ("unit price", "preço unitário"),
+    "units_short": ("units short", "unidades faltantes"),
+    "warehouse_id": ("warehouse id", "centro de distribuição"),
+    "warehouses": ("warehouses", "centros de distribuição"),
+    "working_days_silent": ("working days silent", "dias úteis sem evento"),
+}
+
+# Evidence values the checks' SQL writes as text: the canonical statuses (sources/canonical.py) and
+# quarantine reasons (sources/problems.py).
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    # orders.status
+    "pending_payment": ("pending_payment", "aguardando pagamento"),
+    "paid": ("paid", "pago"),
+    "partially_shipped": ("partially_shipped", "enviado parcialmente"),
+    "shipped": ("shipped", "enviado"),
+    "delivered": ("delivered", "entregue"),
+    "closed": ("closed", "encerrado"),
+    "cancelled": ("cancelled", "cancelado"),
+    "returned": ("returned", "devolvido"),
+    # tracking_events.status
+    "label_created": ("label_created", "etiqueta criada"),
+    "picked_up": ("picked_up", "coletado"),
+    "in_transit": ("in_transit", "em trânsito"),
+    "out_for_delivery": ("out_for_delivery", "saiu para entrega"),
+    "failed_attempt": ("failed_attempt", "tentativa sem sucesso"),
+    "exception": ("exception", "ocorrência"),
+    "returned_to_sender": ("returned_to_sender", "devolvido ao remetente"),
+    # raw.quarantine.reason
+    "unreadable_file": ("unreadable_file", "arquivo ilegível"),
+    "malformed_row": ("malformed_row", "linha malformada"),
+    "truncated_row": ("truncated_row", "linha truncada"),
+    "missing_column": ("missing_column", "coluna ausente"),
+    "missing_required": ("missing_required", "campo obrigatório vazio"),
+    "wrong_type": ("wrong_type", "tipo inválido"),
+    "unknown_value": ("unknown_value", "valor desconhecido"),
+    "duplicate_conflict": ("duplicate_conflict", "duplicata conflitante"),
+}
+
+# Phrases the checks' SQL writes into evidence text (warehouse/core/order_capture.sql, order_delivery.sql,
+# expectations/sql/order_inputs_quarantined.sql); several are joined by "; ". {field} is a column, shown by its
+# evidence label; {value} stays as written; {table} {reason} is a quarantined input and why.
+EVIDENCE_PHRASES: dict[str, tuple[str, str]] = {
+    "missing": ("missing {field}", "{field} ausente"),
+    "negative": ("negative {field}", "{field} negativo"),
+    "unknown_currency": ("unknown currency {value}", "moeda desconhecida {value}"),
+    "placed_in_future": ("placed_at in the future", "data do pedido no futuro"),
+    "delivered_before_shipped": ("delivered before shipped", "entregue antes de enviado"),
+    "shipped_before_paid": ("shipped before paid", "enviado antes de pago"),
+    "paid_before_placed": ("paid before placed", "pago antes de realizado"),
+    "file_row": ("{value} row {number}", "{value} linha {number}"),
+    "quarantined": ("{table} {reason}", "{table}: {reason}"),
+}
+
+
+def _phrase_pattern(english: str) -> re.Pattern:
+    """An English phrase as a regular expression: each {placeholder} captures a value."""
+    pattern = re.escape(english)
+    for name, capture in (("field", r"(?P<field>[a-z_]+)"), ("table", r"(?P<table>[a-z_]+)"),
+                          ("reason", r"(?P<reason>[a-z_]+)"), ("number", r"(?P<number>\d+)"),
+                          ("value", r"(?P<value>.+)")):
+        pattern = pattern.replace(re.escape("{" + name + "}"), capture)
+    return re.compile(pattern)
+
+
+STATUS_FIELDS = ("status", "last_status")  # hold a canonical status
+PHRASE_FIELDS = ("problems", "first_row")  # hold EVIDENCE_PHRASES
+_PHRASES = [(key, _phrase_pattern(english)) for key, (english, _) in EVIDENCE_PHRASES.items()]
+
+
 class Translator:
     """Words in one language; an unknown label (a check added later) shows as its id."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, owner_names: Mapping[str, str] | None = None) -> None:
         if language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
         self.language = language
         self._index = LANGUAGES.index(language)
+        self._owners = dict(owner_names or {})
 
     def __call__(self, message_id: str, **values: object) -> str:
         return MESSAGES[message_id][self._index].format(**values)
@@ -176,19 +345,46 @@ class Translator:
         names = LABELS.get(value)
         return names[self._index] if names else value
 
-    def reason(self, text: str) -> str:
-        """A not-evaluated reason (tasks/applicability.py), in this language; unknown wording stays as is."""
+    def owner(self, owner: str) -> str:
+        """A team's name from the settings (report.owner_names); its id when the settings name none."""
+        return self._owners.get(owner, owner)
+
+    def reason(self, reasons: Iterable[Mapping[str, str | None]] | None) -> str:
+        """Why a check was not evaluated, from its codes (audit.check_runs.reasons), in this language."""
         parts = []
-        for part in text.split("; "):
-            if part == "disabled in settings":
-                parts.append(self("reason_disabled"))
-            elif part.startswith("no ") and part.endswith(" feed"):
-                parts.append(self("reason_no_feed", table=part[3:-5]))
-            elif part.endswith(" is empty in every row"):
-                parts.append(self("reason_empty_column", column=part.removesuffix(" is empty in every row")))
-            else:
-                parts.append(part)
+        for reason in reasons or ():
+            words = REASONS.get(reason["code"] or "")
+            values = {"table": reason.get("table_name"), "column": reason.get("column_name")}
+            parts.append(words[self._index].format(**values) if words else str(reason["code"]))
         return "; ".join(parts)
+
+    def field(self, name: str) -> str:
+        """An evidence field's label; an unknown one (a check added later) reads as its words."""
+        names = EVIDENCE_LABELS.get(name)
+        return names[self._index] if names else name.replace("_", " ")
+
+    def value(self, field: str, text: str) -> str:
+        """Evidence text of `field` in this language: a status, or the checks' phrases; data stays as written."""
+        if field in STATUS_FIELDS:
+            return VALUE_LABELS[text][self._index] if text in VALUE_LABELS else text
+        if field in PHRASE_FIELDS:
+            return "; ".join(self._phrase(part) for part in text.split("; "))
+        return text
+
+    def _phrase(self, text: str) -> str:
+        for key, pattern in _PHRASES:
+            found = pattern.fullmatch(text)
+            if found is None:
+                continue
+            values = found.groupdict()
+            if "field" in values:
+                values["field"] = self.field(values["field"])
+            if "reason" in values:
+                if values["reason"] not in VALUE_LABELS:
+                    continue
+                values["reason"] = VALUE_LABELS[values["reason"]][self._index]
+            return EVIDENCE_PHRASES[key][self._index].format(**values)
+        return text
 
     def templates(self, *message_ids: str) -> dict[str, str]:
         """Messages with their {placeholders} left in, for the page's script to fill."""

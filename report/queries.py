@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -18,6 +18,11 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 TOP_OFFENDERS = 10
 OFFENDER_DIMENSIONS = ("sku", "warehouse", "carrier", "owner")
 WORST_FIRST = tuple(reversed(SEVERITIES))  # as managers read them
+CHANGE_DIMENSIONS = ("stage", "check", "owner")
+# What "what changed" compares with: (key, how long before, hours either side a run may be from that instant).
+# The last run is the one published just before, however long ago.
+COMPARISONS = (("last_run", timedelta(0), None), ("yesterday", timedelta(hours=24), 12.0),
+               ("last_week", timedelta(days=7), 24.0))
 
 
 class ReportError(RuntimeError):
@@ -97,6 +102,37 @@ class OpenException:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    key: str  # a COMPARISONS key
+    run_id: str | None  # None: no run to compare with
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Open exceptions and money at risk of one stage, check or owner now, and in each compared run."""
+
+    dimension: str  # a CHANGE_DIMENSIONS value
+    name: str
+    open: int
+    money_at_risk: Decimal
+    before: dict[str, tuple[int, Decimal]]  # comparison key -> (open, money) then; absent: no run to compare
+
+    def delta(self, key: str) -> tuple[int, Decimal] | None:
+        if key not in self.before:
+            return None
+        then_open, then_money = self.before[key]
+        return self.open - then_open, self.money_at_risk - then_money
+
+
+@dataclass(frozen=True)
+class Changes:
+    comparisons: list[Comparison]
+    rows: list[Change]  # per dimension, what got worse first
+    history: dict[str, list[tuple[datetime, int]]]  # check id -> (run as_of, open) over 7 days, oldest first
+
+
+@dataclass(frozen=True)
 class ReportData:
     publication: Publication
     headline: Headline
@@ -104,7 +140,9 @@ class ReportData:
     trend: list[TrendPoint]
     offenders: list[Offender]
     open_exceptions: list[OpenException]
-    not_checked: list[tuple[str, str]] = field(default_factory=list)  # check id, why the run did not evaluate it
+    # check id, why the run did not evaluate it (audit.check_runs.reasons: codes and their table and column)
+    not_checked: list[tuple[str, list[dict[str, str | None]]]] = field(default_factory=list)
+    changes: Changes | None = None
 
 
 def find_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> Publication:
@@ -176,4 +214,47 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
+        changes=load_changes(con, publication),
     )
+
+
+def _worst_first(change: Change, keys: list[str]) -> tuple:
+    """Sort key: the biggest rise in open exceptions, then in money, against the last run, then yesterday, then
+    last week; a stage, check or owner with no run to compare sorts by what is open now."""
+    key = []
+    for comparison in keys:
+        delta = change.delta(comparison)
+        key += [-(delta[0] if delta else change.open), -(delta[1] if delta else change.money_at_risk)]
+    return (*key, -change.open, change.name)
+
+
+def load_changes(con: duckdb.DuckDBPyConnection, publication: Publication) -> Changes:
+    """Open exceptions and money per stage, check and owner at `publication` and at the runs it compares with.
+
+    Reads the runs' snapshots (published.*) only.
+    """
+    comparisons = []
+    for key, before, tolerance in COMPARISONS:
+        found = _rows(con, "compare_run", as_of=publication.as_of, target=publication.as_of - before,
+                      tolerance_hours=tolerance)
+        comparisons.append(Comparison(key, *found[0]) if found else Comparison(key, None, None))
+    compared = {c.run_id for c in comparisons if c.run_id}
+    history = {
+        check_id: list(zip(moments, exceptions, strict=True))
+        for check_id, moments, exceptions in _rows(con, "check_history", as_of=publication.as_of)
+    }
+    # a check open at some run of the week has a row for its history, even if closed now and then
+    counts: dict[tuple[str, str], dict[str, tuple[int, Decimal]]] = {("check", c): {} for c in history}
+    for run_id, dimension, name, exceptions, money in _rows(
+        con, "changes", run_ids=sorted({publication.run_id, *compared})
+    ):
+        counts.setdefault((dimension, name), {})[run_id] = (exceptions, money)
+    nothing = (0, Decimal(0))
+    rows = []
+    for (dimension, name), by_run in counts.items():
+        now = by_run.get(publication.run_id, nothing)
+        before = {c.key: by_run.get(c.run_id, nothing) for c in comparisons if c.run_id}
+        rows.append(Change(dimension, name, now[0], now[1], before))
+    keys = [c.key for c in comparisons if c.run_id]
+    rows.sort(key=lambda change: (CHANGE_DIMENSIONS.index(change.dimension), *_worst_first(change, keys)))
+    return Changes(comparisons, rows, history)

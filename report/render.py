@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from expectations.catalog import SEVERITIES, STAGES
 from report import charts
+from report.changes import changes_section
 from report.csv_cells import FORMULA_STARTS
 from report.formats import Formats
 from report.i18n import Translator
@@ -195,7 +196,8 @@ def _offenders(data: ReportData, f: Formats, t: Translator) -> list[dict[str, An
         cards.append({
             "dimension": dimension,
             "title": t(f"offenders_{dimension}"),
-            "rows": [{"name": o.name, "exceptions": f.number(o.exceptions), "money": f.money(o.money_at_risk),
+            "rows": [{"name": t.owner(o.name) if dimension == "owner" else o.name,
+                      "exceptions": f.number(o.exceptions), "money": f.money(o.money_at_risk),
                       "exceptions_raw": o.exceptions, "money_raw": _number(o.money_at_risk)} for o in found],
             "dataset": {
                 "columns": [dimension, "exceptions", "money_at_risk"],
@@ -220,6 +222,7 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
             "entity_id": item.entity_id,
             "entity_type": t.label(item.entity_type),
             "owner": item.owner,
+            "owner_label": t.owner(item.owner),
             "status": item.status,
             "status_label": t.label(item.status),
             "acknowledged_by": item.acknowledged_by or "",
@@ -229,7 +232,10 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
             "age_sort": "" if item.age_business_hours is None else item.age_business_hours,
             "amount": f.money(item.amount_at_risk),
             "amount_sort": "" if item.amount_at_risk is None else item.amount_at_risk,
-            "evidence": [(key.replace("_", " "), _evidence_value(value, f, t)) for key, value in item.evidence.items()],
+            "evidence": [
+                (t.field(key), _evidence_value(t.value(key, value) if isinstance(value, str) else value, f, t))
+                for key, value in item.evidence.items()
+            ],
         }
         for index, item in enumerate(items)
     ]
@@ -237,7 +243,7 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
     return {
         "rows": rows,
         "stages": [(s, t.label(s)) for s in sorted(present_stages, key=_stage_order)],
-        "owners": sorted({item.owner for item in items}),
+        "owners": [(owner, t.owner(owner)) for owner in sorted({item.owner for item in items})],
         "severities": [(s, t.label(s)) for s in WORST_FIRST if any(item.severity == s for item in items)],
         "dataset": {
             "columns": ["exception_id", "severity", "stage", "check_id", "entity_type", "entity_id", "owner",
@@ -263,14 +269,15 @@ def render_report(
     generated_at: datetime,
     data_docs_href: str | None = None,
     validation_pages: dict[str, str] | None = None,
+    owner_names: dict[str, str] | None = None,
 ) -> str:
     """The page for `data`, in `language`, times in `timezone`, money in `currency`.
 
     `data_docs_href` links the validation pages' index (report/data_docs.py);
-    `validation_pages` (suite -> href) this run's pages.
+    `validation_pages` (suite -> href) this run's pages; `owner_names` (owner -> name) the teams' names.
     """
     f = Formats(language, timezone, currency)
-    t = Translator(language)
+    t = Translator(language, owner_names)
     publication = data.publication
     stamp = publication.as_of.strftime("%Y%m%dT%H%MZ")
     return TEMPLATES.get_template("report.html.j2").render(
@@ -296,6 +303,7 @@ def render_report(
         severities=[(s, t.label(s), charts.SEVERITY_COLORS[s]) for s in WORST_FIRST],
         offenders=_offenders(data, f, t),
         open_list=_open_list(data, f, t),
+        changes=changes_section(data.changes, publication.as_of, f, t),
         not_checked=[
             t("not_checked", check=t.label(check_id), reason=t.reason(reason)) for check_id, reason in data.not_checked
         ],

@@ -189,6 +189,10 @@ class ReportSettings(_Strict):
         description="`en` or `pt-BR`: words, numbers, dates and currency of the report"
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="currency the report shows money in")
+    owner_names: dict[Literal["en", "pt-BR"], dict[str, str]] = Field(
+        description="per language, the name the report shows for each owning team (the checks' `owner`), "
+        "e.g. `{pt-BR: {warehouse-ops: Operações do armazém}}`; a team without one shows its id"
+    )
 
 
 class AlertSettings(_Strict):

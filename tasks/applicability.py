@@ -8,6 +8,7 @@ exceptions as they were, so a missing feed neither invents nor resolves anything
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -20,24 +21,53 @@ from sources.mapping import Mapping
 from warehouse.database import SQL_DIR, identifier
 
 VISIBLE_SQL = SQL_DIR / "applicability" / "visible.sql"
-DISABLED = "disabled in settings"
+# Why a check is not evaluated: a code and its English wording. audit.check_runs keeps both, so the
+# report translates by code (report/i18n.py) and logs, artifacts and check-config read the words.
+REASON_WORDING = {
+    "disabled": "disabled in settings",
+    "no_feed": "no {table} feed",
+    "empty_column": "{table}.{column} is empty in every row",
+    "not_mapped": "{table}.{column} not mapped",
+}
 
 
-def no_feed(table: str) -> str:
-    return f"no {table} feed"
+@dataclass(frozen=True)
+class Reason:
+    code: str  # a key of REASON_WORDING
+    table_name: str | None = None
+    column_name: str | None = None
+
+    @property
+    def text(self) -> str:
+        return REASON_WORDING[self.code].format(table=self.table_name, column=self.column_name)
+
+    def as_row(self) -> dict[str, str | None]:
+        """The struct audit.check_runs.reasons keeps (warehouse/migrations/011_reason_codes.sql)."""
+        return {"code": self.code, "table_name": self.table_name, "column_name": self.column_name}
 
 
-def empty_column(table: str, column: str) -> str:
-    return f"{table}.{column} is empty in every row"
+DISABLED = Reason("disabled")
 
 
-def not_mapped(table: str, column: str) -> str:
-    return f"{table}.{column} not mapped"
+def no_feed(table: str) -> Reason:
+    return Reason("no_feed", table)
+
+
+def empty_column(table: str, column: str) -> Reason:
+    return Reason("empty_column", table, column)
+
+
+def not_mapped(table: str, column: str) -> Reason:
+    return Reason("not_mapped", table, column)
+
+
+def as_text(why: list[Reason]) -> str:
+    return "; ".join(reason.text for reason in why)
 
 
 def reasons(
-    check: Check, has_table: Callable[[str], bool], column_reason: Callable[[str, str], str | None]
-) -> list[str]:
+    check: Check, has_table: Callable[[str], bool], column_reason: Callable[[str, str], Reason | None]
+) -> list[Reason]:
     """Why `check` cannot be evaluated; empty when it can. Shared by the run and check-config."""
     if not check.enabled:
         return [DISABLED]
@@ -49,15 +79,15 @@ def reasons(
     return missing
 
 
-def decide(checks: Iterable[Check], visible: dict[tuple[str, str], tuple[int, int]]) -> dict[str, str]:
-    """check id -> reason, for the checks not evaluated; `visible` from `visible_counts`."""
+def decide(checks: Iterable[Check], visible: dict[tuple[str, str], tuple[int, int]]) -> dict[str, list[Reason]]:
+    """check id -> reasons, for the checks not evaluated; `visible` from `visible_counts`."""
     rows = {table: count for (table, _), (count, _) in visible.items()}
 
-    def column_reason(table: str, column: str) -> str | None:
+    def column_reason(table: str, column: str) -> Reason | None:
         return empty_column(table, column) if visible[(table, column)][1] == 0 else None
 
     decided = {check.id: reasons(check, lambda table: rows[table] > 0, column_reason) for check in checks}
-    return {check_id: "; ".join(why) for check_id, why in decided.items() if why}
+    return {check_id: why for check_id, why in decided.items() if why}
 
 
 def visible_counts(con: duckdb.DuckDBPyConnection, checks: Iterable[Check]) -> dict[tuple[str, str], tuple[int, int]]:
@@ -80,13 +110,20 @@ def visible_counts(con: duckdb.DuckDBPyConnection, checks: Iterable[Check]) -> d
 
 
 def record_decisions(
-    con: duckdb.DuckDBPyConnection, checks: Iterable[Check], not_evaluated: dict[str, str], run_id: str, as_of: datetime
+    con: duckdb.DuckDBPyConnection, checks: Iterable[Check], not_evaluated: dict[str, list[Reason]], run_id: str,
+    as_of: datetime,
 ) -> None:
     """One audit.check_runs row per check for this run (a re-decided run replaces its rows)."""
     con.execute("delete from audit.check_runs where run_id = ?", [run_id])
     con.executemany(
-        "insert into audit.check_runs values (?, ?, ?, ?, ?)",
-        [[run_id, as_of, check.id, check.id not in not_evaluated, not_evaluated.get(check.id)] for check in checks],
+        "insert into audit.check_runs (run_id, as_of, check_id, evaluated, reason, reasons) "
+        "values (?, ?, ?, ?, ?, ?::struct(code varchar, table_name varchar, column_name varchar)[])",
+        [
+            [run_id, as_of, check.id, check.id not in not_evaluated,
+             as_text(why) if (why := not_evaluated.get(check.id)) else None,
+             [reason.as_row() for reason in why] if why else None]
+            for check in checks
+        ],
     )
 
 
@@ -97,7 +134,7 @@ def decide_checks(
     checks = all_checks(suites)
     not_evaluated = decide(checks, visible_counts(con, checks))
     record_decisions(con, checks, not_evaluated, run_id, as_of)
-    return not_evaluated
+    return {check_id: as_text(why) for check_id, why in not_evaluated.items()}
 
 
 @task(name="decide-applicability", cache_policy=NO_CACHE)
@@ -135,9 +172,9 @@ def decide_statically(checks: Iterable[Check], mapping: Mapping | None) -> dict[
     """
     filled = mapped_columns(mapping) if mapping is not None else {t: set(TABLES[t].columns) for t in TABLES}
 
-    def column_reason(table: str, column: str) -> str | None:
+    def column_reason(table: str, column: str) -> Reason | None:
         return None if column in filled.get(table, set()) else not_mapped(table, column)
 
     decided = {check.id: reasons(check, lambda table: table in filled, column_reason) for check in checks}
-    return {check_id: "; ".join(why) for check_id, why in decided.items() if why}
+    return {check_id: as_text(why) for check_id, why in decided.items() if why}
 

@@ -294,11 +294,14 @@ def test_runs_without_an_allocation_feed_say_so_and_invent_nothing(tmp_path, pre
 
 def test_the_reasons_read_in_portuguese():
     from report.i18n import Translator
+    from tasks.applicability import DISABLED, as_text, empty_column, no_feed
 
-    reason = "no allocations feed; orders.total_amount is empty in every row"
-    assert Translator("en").reason(reason) == reason
-    assert Translator("pt-BR").reason(reason) == "sem o feed allocations; orders.total_amount vazia em todas as linhas"
-    assert Translator("pt-BR")("not_checked", check="x", reason=Translator("pt-BR").reason("disabled in settings")) == (
+    why = [no_feed("allocations"), empty_column("orders", "total_amount")]
+    codes = [reason.as_row() for reason in why]
+    english = "no allocations feed; orders.total_amount is empty in every row"
+    assert Translator("en").reason(codes) == as_text(why) == english
+    assert Translator("pt-BR").reason(codes) == "sem o feed allocations; orders.total_amount vazia em todas as linhas"
+    assert Translator("pt-BR")("not_checked", check="x", reason=Translator("pt-BR").reason([DISABLED.as_row()])) == (
         "x: não verificada: desativada nas configurações")
 
 

@@ -6,14 +6,27 @@ import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
 from string import Formatter
 
 import pytest
+from conftest import write_settings
 
+from expectations.catalog import all_checks
+from flows.hourly_reconciliation import hourly_reconciliation
+from report import i18n
 from report.formats import Formats
 from report.i18n import LABELS, MESSAGES, Translator
-from report.queries import Headline, OpenException, Publication, ReportData, TrendPoint
+from report.queries import Headline, OpenException, Publication, ReportData, TrendPoint, load_report_data
 from report.render import render_report, script_json
+from retaguarda.settings import load_settings
+from sources import problems
+from sources.canonical import ORDER_STATUSES, TRACKING_STATUSES
+from tasks.materialise import EXCEPTION_COLUMNS
+from warehouse.database import connect, identifier, prepare_session
+
+ROOT = Path(__file__).resolve().parent.parent
 
 AS_OF = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # 14:00 in Sao Paulo
 ZONE = "America/Sao_Paulo"
@@ -129,3 +142,165 @@ def test_a_window_without_exceptions_still_renders():
     )
     html = render_report(empty, "en", ZONE, "BRL", AS_OF)
     assert "no orders due in the last 7 days" in html and "0 of 0 shown" in html
+
+
+# --- everything the reader sees in pt-BR, on a real run -----------------------------------------------------
+
+WINDOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: text outside script and style, SVG titles, and the attributes shown on hover."""
+
+    SHOWN = ("title", "aria-label", "placeholder", "alt")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+        self.parts += [value for name, value in attrs if name in self.SHOWN and value]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+def _fragments(english: str) -> list[str]:
+    """The literal words of a message: its {placeholders} cut out."""
+    return [part.strip(" .:;,()") for part in re.split(r"\{[a-z_]+\}", english)]
+
+
+def english_strings() -> set[str]:
+    """Every English label, value and phrase the report's tables know, where pt-BR says it otherwise."""
+    tables = (i18n.MESSAGES, i18n.LABELS, i18n.REASONS, i18n.EVIDENCE_LABELS, i18n.VALUE_LABELS,
+              i18n.EVIDENCE_PHRASES)
+    found = {
+        fragment
+        for table in tables for english, portuguese in table.values() if english.lower() != portuguese.lower()
+        for fragment in _fragments(english)
+    }
+    found |= {check.owner for check in all_checks()}  # team ids: pt-BR shows their names from the settings
+    found |= {english for english, _ in i18n.EVIDENCE_LABELS.values()}
+    # Too short to tell from Portuguese or from data ("no", "SKU"), and the product's name.
+    return {text for text in found if len(text) >= 4 and text.lower() not in {"retaguarda", "total"}}
+
+
+def english_in(html: str, strings: set[str]) -> list[str]:
+    text = visible_text(html)
+    return sorted(s for s in strings if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text, re.IGNORECASE))
+
+
+@pytest.fixture(scope="module")
+def portuguese_run(tmp_path_factory, prefect_server) -> dict:
+    """One hourly run of the demo shop reported in pt-BR, with a check disabled (a reason to translate)."""
+    folder = tmp_path_factory.mktemp("pt_br")
+    settings_file = write_settings(
+        folder / "settings.yaml",
+        source={"kind": "demo"},
+        demo={"days": 2, "orders_per_hour": 6, "anomaly_rate": 0.2},
+        report={"language": "pt-BR"},
+        checks={"stockout_risk": {"enabled": False}},
+    )
+    summary = hourly_reconciliation(window_start=WINDOW, settings_file=settings_file)
+    settings = load_settings(settings_file)
+    con = connect(settings.warehouse.path, read_only=True)
+    try:
+        cursor = con.cursor()
+        prepare_session(cursor)
+        data = load_report_data(cursor, summary.run_id)
+        columns = {
+            check.id: [row[0] for row in con.execute(f"describe exceptions.{identifier(check.id)}").fetchall()]
+            for check in all_checks()
+        }
+    finally:
+        con.close()
+    return {"html": summary.report_path.read_text(), "data": data, "columns": columns, "settings": settings}
+
+
+def test_the_portuguese_report_of_a_real_run_shows_no_english_words(portuguese_run):
+    strings = english_strings()
+    html = portuguese_run["html"]
+    assert "Risco de ruptura: não verificada: desativada nas configurações" in html
+    assert english_in(html, strings) == []
+    # The same data in English shows those words: the list and the reading of the page find them.
+    english = render_report(portuguese_run["data"], "en", ZONE, "BRL", AS_OF)
+    shown = english_in(english, strings)
+    evidence = {english for english, _ in i18n.EVIDENCE_LABELS.values()}
+    assert "Stockout risk" in shown and "disabled in settings" in shown and evidence & set(shown)
+
+
+def test_every_evidence_field_of_every_check_has_a_portuguese_label(portuguese_run):
+    fields = {
+        name for check in all_checks() for name in portuguese_run["columns"][check.id]
+        if name not in EXCEPTION_COLUMNS
+    }
+    assert "cancelled_at" in fields and "shipped_items" in fields
+    assert sorted(fields - set(i18n.EVIDENCE_LABELS)) == []
+    t = Translator("pt-BR")
+    assert all(t.field(name) == i18n.EVIDENCE_LABELS[name][1] for name in fields)
+
+
+def test_every_team_has_a_portuguese_name(portuguese_run):
+    names = portuguese_run["settings"].report.owner_names["pt-BR"]
+    assert sorted({check.owner for check in all_checks()} - set(names)) == []
+
+
+def test_statuses_and_quarantine_reasons_read_in_portuguese():
+    t = Translator("pt-BR")
+    quarantine = [value for name, value in vars(problems).items() if name.isupper() and isinstance(value, str)]
+    for value in (*ORDER_STATUSES, *TRACKING_STATUSES):
+        assert t.value("status", value) != value, value
+    for reason in quarantine:
+        assert t.value("problems", f"orders {reason}") != f"orders {reason}", reason
+    assert t.value("sku", "paid") == "paid"  # data is not translated
+
+
+def test_every_problem_phrase_the_sql_writes_reads_in_portuguese():
+    """The phrases warehouse/core/*.sql put in a `problems` evidence field, read from the SQL itself."""
+    phrases = set()
+    for path in sorted((ROOT / "warehouse" / "core").glob("*.sql")):
+        for block in re.findall(r"list_filter\(\[(.*?)\], problem ->", path.read_text(), re.DOTALL):
+            phrases |= set(re.findall(r"then '([^']+)'", block))
+    assert {"missing customer_id", "paid before placed"} <= phrases
+    t = Translator("pt-BR")
+    for phrase in phrases:
+        text = phrase + "ARS" if phrase.endswith(" ") else phrase  # 'unknown currency ' || currency
+        assert t.value("problems", text) != text, phrase
+    assert t.value("problems", "missing customer_id; negative total_amount") == (
+        "ID do cliente ausente; valor total negativo")
+
+
+def test_reasons_recorded_before_codes_read_in_portuguese_after_the_migration():
+    """Migration 011 gives the rows an older release wrote (English only) their codes."""
+    from tasks.applicability import as_text, empty_column, no_feed
+    from warehouse.database import MIGRATIONS
+
+    con = connect(":memory:")
+    before = [m for m in MIGRATIONS if m.name < "011"]
+    for migration in before:
+        con.execute(migration.read_text())
+    why = [no_feed("allocations"), empty_column("orders", "cancelled_at")]
+    con.execute("insert into audit.check_runs values ('r1', ?, 'not_allocated_in_sla', false, ?), "
+                "('r1', ?, 'oversold', false, 'disabled in settings'), ('r1', ?, 'late_shipment', true, null)",
+                [AS_OF, as_text(why), AS_OF, AS_OF])
+    con.execute(next(m for m in MIGRATIONS if m.name.startswith("011_")).read_text())
+    recorded = dict(con.execute("select check_id, reasons from audit.check_runs").fetchall())
+    assert recorded == {"not_allocated_in_sla": [r.as_row() for r in why],
+                        "oversold": [{"code": "disabled", "table_name": None, "column_name": None}],
+                        "late_shipment": None}
+    assert Translator("pt-BR").reason(recorded["not_allocated_in_sla"]) == (
+        "sem o feed allocations; orders.cancelled_at vazia em todas as linhas")

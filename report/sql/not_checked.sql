@@ -1,5 +1,6 @@
--- grain: one row per check the published run did not evaluate, with why (audit.check_runs).
-select check_id, reason
+-- grain: one row per check the published run did not evaluate, with why: reason codes and their
+-- table and column (audit.check_runs.reasons, tasks/applicability.py).
+select check_id, reasons
 from audit.check_runs
 where run_id = $run_id and not evaluated
 order by check_id
