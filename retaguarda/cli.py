@@ -281,12 +281,12 @@ def _print_explanation(detail: dict, zone: ZoneInfo) -> None:
         fields([(item["label"], item["value"]) for item in detail["evidence"]])
     else:
         print("  none recorded")
-    print("\nlineage (input rows: where each was read)")
     if detail["lineage"]:
+        print(f"\nlineage (input rows: where each was read; as of {_shown(detail['lineage'][0]['as_of'], zone)})")
         table(["table", "row", "source", "file", "row number"],
               [[r["table_name"], r["row_key"], r["source"], r["file"], r["row_number"]] for r in detail["lineage"]])
     else:
-        print("  none recorded (written by runs since this release, for exceptions still active)")
+        print("\nlineage\n  none recorded (written by runs since this release, for exceptions still active)")
     print("\nevents")
     table(["as of", "event", "severity"], [[r["as_of"], r["event"], r["severity"]] for r in detail["events"]])
     print("\nacknowledgements and snoozes")
