@@ -183,6 +183,11 @@ def test_lineage_is_written_again_only_for_what_changed_and_pruned_with_the_ledg
         runs = dict(con.execute("select exception_id, list(distinct run_id) from published.exception_lineage "
                                 "where exception_id in ? group by 1", [ids]).fetchall())
         assert runs[ids[0]] == ["again"] and "again" not in runs[ids[1]]
+        # reopened by a run: its rows may have been delivered again since
+        con.execute("insert into exceptions.ledger_events (run_id, as_of, exception_id, event, severity) "
+                    "values ('reopening', ?, ?, 'reopened', 'high')", [WINDOW, ids[1]])
+        assert write_lineage(con, "reopening", WINDOW, tables) == 1
+        assert write_lineage(con, "later", WINDOW, tables) == 0
 
         # resolved long ago and pruned from the ledger: its lineage goes with it
         con.execute("update exceptions.ledger set status = 'resolved', resolved_at = ? where exception_id = ?",

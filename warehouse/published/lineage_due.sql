@@ -22,7 +22,10 @@ active as (
 select active.*
 from active
 where not exists (
-        select 1 from written
-        where written.exception_id = active.exception_id and written.evidence_md5 = active.evidence_md5
-    )
-    or active.exception_id in (select exception_id from reopened)
+    select 1 from written
+    where written.exception_id = active.exception_id and written.evidence_md5 = active.evidence_md5
+)
+union
+select active.*
+from active
+inner join reopened on active.exception_id = reopened.exception_id
