@@ -231,6 +231,26 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from report.explain import AmbiguousException, UnknownException, explain, find_exception
+    from retaguarda.show import print_json, print_text
+
+    con = _read_only(settings)
+    try:
+        try:
+            detail = explain(con, find_exception(con, args.exception_id))
+        except UnknownException as exc:
+            raise CliError(str(exc), NOT_FOUND) from exc
+        except AmbiguousException as exc:
+            raise CliError(str(exc), USAGE) from exc
+    finally:
+        con.close()
+    if args.output == "json":
+        print_json(detail)
+    else:
+        print_text(detail, settings.calendar.timezone)
+    return OK
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from report.build import build_report
     from report.queries import ReportError
@@ -373,6 +393,10 @@ def parser() -> argparse.ArgumentParser:
     snooze = ack.add_mutually_exclusive_group()
     snooze.add_argument("--snooze-until", type=_when, help="hide it until then")
     snooze.add_argument("--snooze-hours", type=float, help="hide it for this many hours")
+
+    show = command("show", cmd_show, "explain one exception: its check, evidence, input rows, events and history")
+    show.add_argument("exception_id", help="the id, or a unique prefix of it (as listed)")
+    show.add_argument("--output", choices=("text", "json"), default="text")
 
     report = command("report", cmd_report, "write the HTML exception report (default: the latest published window)")
     report.add_argument("--window-start", type=_when, help="the window of a past published run")

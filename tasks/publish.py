@@ -16,6 +16,7 @@ from tasks.audit import RunRecord, record_completion
 from tasks.ledger import published_as_of, refresh_checks, update_ledger
 from tasks.materialise import EXCEPTION_COLUMNS, materialised_counts, not_evaluated_checks, work_table
 from warehouse.database import identifier
+from warehouse.lineage import lineage_tables, write_lineage
 from warehouse.publication import snapshot_publication
 
 
@@ -80,6 +81,7 @@ def publish(
         # a check not evaluated leaves its ledger rows as they were: neither resolved nor refreshed
         events = update_ledger(con, run_id, as_of, keep=sorted(not_evaluated_checks(con)))
         snapshot_publication(con, run_id, as_of)
+        write_lineage(con, run_id, as_of, lineage_tables(checks))
         queue_alert(con, run_id, str(run.window) if run else f"{as_of:%Y-%m-%d %H:%M}Z", settings.alerts)
         if run is not None:
             record_completion(con, run)

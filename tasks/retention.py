@@ -97,6 +97,11 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
         deleted["exceptions.ledger"] = con.execute(
             "delete from exceptions.ledger where status = 'resolved' and resolved_at < ?", [history_cutoff]
         ).fetchone()[0]
+        # An exception's lineage lives as long as its ledger row.
+        deleted["published.exception_lineage"] = con.execute(
+            "delete from published.exception_lineage where exception_id not in "
+            "(select exception_id from exceptions.ledger)"
+        ).fetchone()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
