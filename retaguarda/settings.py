@@ -189,6 +189,12 @@ class ReportSettings(_Strict):
         description="`en` or `pt-BR`: words, numbers, dates and currency of the report"
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="currency the report shows money in")
+    base_url: str | None = Field(
+        pattern=r"^https?://[^\s]+$",
+        description="where the reports folder is served (e.g. `https://reports.example.com/retaguarda`): "
+        "each run's `exception-report` artifact links `<base_url>/<report file>`; `null`: the artifact "
+        "gives the file's path and the `retaguarda serve` command",
+    )
 
 
 class AlertSettings(_Strict):
