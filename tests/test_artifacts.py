@@ -11,13 +11,16 @@ import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote
 
 import duckdb
 import pytest
 from conftest import write_settings
+from headless_chromium import CHROMIUM, MISSING, chromium, watched_page
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect_ui import prefect_ui
 
 from expectations.catalog import STAGES, all_checks, load_catalog
 from flows.hourly_reconciliation import hourly_reconciliation
@@ -135,3 +138,22 @@ def test_the_report_artifact_links_the_base_url_or_says_how_to_serve_it(two_runs
     unlinked = two_runs["artifacts"][again.run_id][1][REPORT_KEY]
     assert "file://" not in unlinked.data and f"`{again.report_path}`" in unlinked.data
     assert f"retaguarda serve --dir {again.report_path.parent}\n" in unlinked.data
+
+
+def test_the_flow_run_page_shows_the_run_its_state_and_its_artifacts(two_runs, tmp_path_factory):
+    assert Path(CHROMIUM).exists(), MISSING
+    first, _ = two_runs["runs"]
+    flow_run_id = two_runs["artifacts"][first.run_id][0]
+    folder = tmp_path_factory.mktemp("prefect-ui")
+    with prefect_ui(folder / "static") as ui, chromium() as browser:
+        page = watched_page(browser)
+        page.page.goto(f"{ui}/runs/flow-run/{flow_run_id}", wait_until="load")
+        page.page.get_by_text("Exceptions found").first.wait_for(timeout=60_000)
+        page.page.get_by_text("2026-11-23 11:00 BRT").first.wait_for(timeout=10_000)
+        shot = page.screenshot(folder / "flow-run.png")
+        page.page.get_by_role("tab", name="Artifacts").click()
+        page.page.get_by_text(SUMMARY_KEY).first.wait_for(timeout=30_000)
+        artifacts_shot = page.screenshot(folder / "flow-run-artifacts.png")
+    print(f"\nscreenshots for review: {shot} {artifacts_shot}")
+    for path in (shot, artifacts_shot):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
