@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
+import yaml
 from conftest import write_settings
 from headless_chromium import CHROMIUM, MISSING, chromium, watched_page
 from prefect.client.orchestration import get_client
@@ -157,3 +158,17 @@ def test_the_flow_run_page_shows_the_run_its_state_and_its_artifacts(two_runs, t
     print(f"\nscreenshots for review: {shot} {artifacts_shot}")
     for path in (shot, artifacts_shot):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_the_readme_automation_is_accepted_by_the_server_and_reads_back(prefect_server):
+    from prefect.events.schemas.automations import AutomationCore
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = readme.split("```yaml\nname: retaguarda exceptions found")[1].split("```")[0]
+    automation = AutomationCore.model_validate(yaml.safe_load("name: retaguarda exceptions found" + snippet))
+    with get_client(sync_client=True) as client:
+        read = client.read_automation(client.create_automation(automation))
+        client.delete_automation(read.id)
+    assert read.trigger.expect == {"prefect.flow-run.Exceptions found"}
+    assert read.trigger.match_related == automation.trigger.match_related
+    assert [action.type for action in read.actions] == ["send-notification"]
