@@ -101,7 +101,8 @@ def summary_markdown(
         since = "the first publication of this warehouse"
     else:
         change = active - figures.total("active_before")
-        since = f"{fmt.signed(change)} since the run for the window ending {fmt.datetime(figures.previous_as_of)}"
+        ending = f"{fmt.datetime(figures.previous_as_of)} {settings.calendar.timezone}"
+        since = f"{fmt.signed(change)} since the run for the window ending {ending}"
     changed = {event: figures.total(event) for event in EVENTS}
     lines = [
         f"# Reconciliation {window}",
