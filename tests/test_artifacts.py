@@ -152,11 +152,14 @@ def test_the_flow_run_page_shows_the_run_its_state_and_its_artifacts(two_runs, t
         page.page.get_by_text("Exceptions found").first.wait_for(timeout=60_000)
         page.page.get_by_text("2026-11-23 11:00 BRT").first.wait_for(timeout=10_000)
         shot = page.screenshot(folder / "flow-run.png")
-        page.page.get_by_role("tab", name="Artifacts").click()
+        page.page.get_by_text("Artifacts", exact=True).first.click()
         page.page.get_by_text(SUMMARY_KEY).first.wait_for(timeout=30_000)
         artifacts_shot = page.screenshot(folder / "flow-run-artifacts.png")
-    print(f"\nscreenshots for review: {shot} {artifacts_shot}")
-    for path in (shot, artifacts_shot):
+        page.page.get_by_text(SUMMARY_KEY).first.click()  # the artifact's own page, its markdown rendered
+        page.page.get_by_text("money at risk").first.wait_for(timeout=30_000)
+        summary_shot = page.screenshot(folder / "flow-run-summary.png")
+    print(f"\nscreenshots for review: {shot} {artifacts_shot} {summary_shot}")
+    for path in (shot, artifacts_shot, summary_shot):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
 
 
