@@ -17,6 +17,7 @@ from retaguarda.settings import Settings, load_settings
 from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.applicability import decide_checks_task
+from tasks.artifacts import publish_report_artifact, publish_run_artifacts
 from tasks.audit import RunRecord, RunSummary, new_serious_exceptions, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
@@ -62,7 +63,10 @@ def _check_and_publish(
     if publication.published:
         summary.new_serious = new_serious_exceptions(con, summary.run_id)
         summary.alerts_sent = share_results(con, settings, summary)
+        # in the flow body, not in a task: so the artifacts are the flow run's own
+        publish_run_artifacts(con, settings, suites, summary.run_id, str(summary.window))
         summary.report_path = build_report_task(con, settings, summary, validations)
+        publish_report_artifact(settings, summary.report_path, str(summary.window))
         prune_task(con, settings)
 
 

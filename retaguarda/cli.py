@@ -8,11 +8,13 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
 from expectations.catalog import SEVERITIES
 from report.csv_cells import defuse
+from retaguarda.serve import DEFAULT_HOST, DEFAULT_PORT
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
@@ -341,6 +343,26 @@ def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from retaguarda.serve import latest_url, reports_server
+
+    folder = args.dir or settings.report.dir
+    try:
+        server = reports_server(folder, args.host, args.port)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc), NOT_FOUND) from exc
+    except OSError as exc:  # port taken, host not on this machine
+        raise CliError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", USAGE) from exc
+    print(f"serving {folder} read-only; the latest report: {latest_url(server)} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="retaguarda",
@@ -404,6 +426,13 @@ def parser() -> argparse.ArgumentParser:
     runs = command("runs", cmd_runs, "show the last runs and their state")
     runs.add_argument("--limit", type=_not_negative, default=20)
     runs.add_argument("--output", choices=("table", "csv", "json"), default="table")
+
+    serve = command("serve", cmd_serve, "serve the reports folder over HTTP, read-only, until Ctrl-C")
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--port", type=_not_negative, default=DEFAULT_PORT,
+                       help=f"default {DEFAULT_PORT}; 0: any free port")
+    serve.add_argument("--dir", type=Path, help="the folder to serve (default: report.dir of the settings)")
 
     command("prune", cmd_prune, "apply the retention settings now")
     command("check-config", cmd_check_config, "validate the settings and the check catalog, then exit")

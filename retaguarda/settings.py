@@ -193,6 +193,12 @@ class ReportSettings(_Strict):
         description="per language, the name the report shows for each owning team (the checks' `owner`), "
         "e.g. `{pt-BR: {warehouse-ops: Operações do armazém}}`; a team without one shows its id"
     )
+    base_url: str | None = Field(
+        pattern=r"^https?://[^\s]+$",
+        description="where the reports folder is served (e.g. `https://reports.example.com/retaguarda`): "
+        "each run's `exception-report` artifact links `<base_url>/<report file>`; `null`: the artifact "
+        "gives the file's path and the `retaguarda serve` command",
+    )
 
 
 class AlertSettings(_Strict):

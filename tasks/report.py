@@ -7,7 +7,6 @@ from pathlib import Path
 import duckdb
 from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 from prefect import get_run_logger, task
-from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 
 from report.build import build_report
@@ -28,9 +27,5 @@ def build_report_task(
         validations, settings.report.dir / DATA_DOCS_DIR, run_name=summary.run_id, run_time=summary.window.end
     )
     path = build_report(con, settings, summary.run_id)
-    create_link_artifact(
-        key="exception-report", link=path.resolve().as_uri(), link_text=f"Exception report {summary.window}",
-        description="Self-contained HTML: open it from disk",
-    )
     get_run_logger().info("report: %s", path)
     return path

@@ -1,4 +1,4 @@
-"""Share a published run: Prefect artifacts, the open-ledger exports, alerts from the outbox."""
+"""Share a published run: the open-ledger exports, alerts from the outbox."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from prefect.cache_policies import NO_CACHE
 
 from retaguarda.settings import Settings
 from tasks.alerts import deliver_outbox
-from tasks.artifacts import publish_artifacts
 from tasks.audit import RunSummary
 from tasks.ledger import export_open
 
 
 @task(name="share-results", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def share_results(con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary) -> int:
-    """Artifacts in the Prefect UI, the open-ledger exports, and the outbox's alerts; this run's changes sent."""
-    window = str(summary.window)
-    publish_artifacts(con, summary.run_id, window, summary.events)
+    """The open-ledger exports and the outbox's alerts; this run's changes sent.
+
+    The run's artifacts are made by the flow itself (tasks/artifacts.py), so they are the flow run's.
+    """
     export_open(con, settings.ledger.export_dir)
     return deliver_outbox(con).get(summary.run_id, 0)
 

@@ -284,7 +284,7 @@ def test_runs_without_an_allocation_feed_say_so_and_invent_nothing(tmp_path, pre
         assert sorted((c, r) for run, c, r in decided if run == second.run_id) == sorted(second.not_evaluated.items())
         assert rows(con, "select count(*) from exceptions.ledger where list_contains(?, check_id)",
                     sorted(needing)) == [(0,)]
-        markdown = summary_markdown(con, second.run_id, str(second.window), second.events)
+        markdown = summary_markdown(con, load_settings(settings), load_catalog(), second.run_id, str(second.window))
         assert "| not_allocated_in_sla | no allocations feed |" in markdown
     finally:
         con.close()

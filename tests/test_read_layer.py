@@ -31,6 +31,7 @@ WINDOW_B = WINDOW_A + timedelta(hours=3)
 READERS = [
     ROOT / "retaguarda" / "cli.py", ROOT / "tasks" / "artifacts.py", ROOT / "tasks" / "digest.py",
     ROOT / "tasks" / "alerts.py", *sorted((ROOT / "report").rglob("*.py")), *sorted((ROOT / "report").rglob("*.sql")),
+    *sorted((ROOT / "tasks" / "sql").glob("*.sql")),
 ]
 PACKAGES = [d for d in ROOT.iterdir() if d.is_dir() and not d.name.startswith(".") and d.name not in ("tests", "data")]
 CODE = [p for d in PACKAGES for p in (*d.rglob("*.py"), *d.rglob("*.sql"))]
