@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from expectations.catalog import SEVERITIES
-from report.csv_cells import defuse
+from retaguarda.output import LOCAL_FORMAT, limit_note, print_rows, zone_name
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
@@ -39,10 +39,10 @@ def _when(value: str) -> datetime:
     return parsed
 
 
-def _not_negative(value: str) -> int:
+def _positive(value: str) -> int:
     number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (--all for no limit), got {number}")
     return number
 
 
@@ -102,19 +102,20 @@ def _refresh_reader_copy(settings: Settings) -> None:
             con.close()
 
 
-def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
-    if output == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1))
-    elif output == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows([defuse(value) for value in row] for row in rows)
-    else:
-        text = [[("" if v is None else str(v)) for v in row] for row in rows]
-        widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
-        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for row in text:
-            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+def _show(
+    columns: list[str], rows: list[tuple], total: int, args: argparse.Namespace, settings: Settings,
+    times: set[str],
+) -> None:
+    """Print the rows; when the limit cut them, say so (beside a table; on stderr for data formats)."""
+    zone = ZoneInfo(settings.calendar.timezone)
+    print_rows(columns, rows, args.output, times, zone, datetime.now(UTC))
+    note = limit_note(len(rows), total)
+    if note:
+        print(note, file=sys.stdout if args.output == "table" else sys.stderr)
+
+
+def _limit(args: argparse.Namespace) -> int | None:
+    return None if args.all else args.limit
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,43 +165,86 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
-def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
-    if args.check_id:
-        from expectations.catalog import all_checks, configured_catalog
+EXCEPTIONS_SQL = Path(__file__).with_name("sql") / "exceptions.sql"
+RUNS_SQL = Path(__file__).with_name("sql") / "runs.sql"
+FILTERS = ("stage", "owner", "check_id")  # the filters whose valid values come from the catalog and ledger
 
-        known = {check.id for check in all_checks(configured_catalog(settings.check_overrides()))}
-        if args.check_id not in known:
-            raise CliError(f"unknown check {args.check_id!r}; known: {', '.join(sorted(known))}", USAGE)
-    filters, params = [], []
-    statuses = [args.status] if args.status else list(ACTIVE)
-    filters.append("list_contains(?, status)")
-    params.append(statuses)
-    for column in ("stage", "owner", "severity", "check_id"):
+
+def _known_values(settings: Settings, con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Valid --stage, --owner and --check values: the catalog's, the settings' owners and the ledger's owners."""
+    from expectations.catalog import CatalogError, all_checks, configured_catalog, load_catalog
+
+    try:
+        configured = all_checks(configured_catalog(settings.check_overrides()))
+    except CatalogError as exc:
+        raise CliError(str(exc), USAGE) from exc
+    default = all_checks(load_catalog())
+    ledger_owners = {row[0] for row in con.execute("select distinct owner from exceptions.ledger").fetchall()}
+    return {
+        "stage": {check.stage for check in configured},
+        "owner": {check.owner for check in (*default, *configured)} | ledger_owners,
+        "check_id": {check.id for check in configured},
+    }
+
+
+def _check_filters(args: argparse.Namespace, known: dict[str, set[str]]) -> None:
+    for column in FILTERS:
         value = getattr(args, column)
-        if value:
-            filters.append(f"{column} = ?")
-            params.append(value)
-    where = " and ".join(filters)
+        if value and value not in known[column]:
+            option = "--check" if column == "check_id" else f"--{column}"
+            raise CliError(
+                f"unknown {option} {value!r}; valid: {', '.join(sorted(known[column]))}", USAGE
+            )
+
+
+def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
     con = _read_only(settings)
     try:
-        total = con.execute(f"select count(*) from exceptions.ledger where {where}", params).fetchone()[0]
-        cursor = con.execute(
-            f"""
-            select exception_id[:12] as id, severity, status, check_id, entity_id, owner,
-                round(age_business_hours, 1) as age_bh, amount_at_risk, strftime(opened_at, '%Y-%m-%d %H:%M') as opened
-            from exceptions.ledger where {where}
-            order by list_position(?, severity) desc, amount_at_risk desc nulls last, exception_id
-            limit ?
-            """,
-            [*params, list(SEVERITIES), args.limit],
-        )
-        columns = [d[0] for d in cursor.description]
-        _print_rows(columns, cursor.fetchall(), args.output)
+        _check_filters(args, _known_values(settings, con))
+        cursor = con.execute(EXCEPTIONS_SQL.read_text(), {
+            "statuses": [args.status] if args.status else list(ACTIVE),
+            "stage": args.stage, "owner": args.owner, "severity": args.severity, "check_id": args.check_id,
+            "severities": list(SEVERITIES), "limit": _limit(args),
+        })
+        columns, rows, total = _with_total(cursor)
     finally:
         con.close()
-    if args.output == "table":
-        print(f"{min(total, args.limit)} of {total} shown", file=sys.stderr)
+    if args.output == "table":  # a prefix is enough for people (ack and show take it); scripts get the whole id
+        rows = [(row[0][:12], *row[1:]) for row in rows]
+    _show(columns, rows, total, args, settings, {"opened", "snoozed_until"})
     return OK
+
+
+def _with_total(cursor: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple], int]:
+    """Columns, rows and the count before the limit, which the query gives as its last column."""
+    columns = [d[0] for d in cursor.description][:-1]
+    found = cursor.fetchall()
+    return columns, [row[:-1] for row in found], found[0][-1] if found else 0
+
+
+def _echo_acknowledgement(row: tuple, zone: ZoneInfo, prefix: str) -> str:
+    exception_id, check_id, stage, entity_type, entity_id, by, at, note, until = row
+    lines = [
+        f"{prefix} {exception_id[:12]}",
+        f"  check   {check_id} ({stage})",
+        f"  entity  {entity_type} {entity_id}",
+        f"  by      {by}" + (f" at {_local(at, zone)}" if at else ""),
+        f"  note    {note}",
+    ]
+    if until is not None:
+        lines.append(f"  snoozed until {_local(until, zone)}")
+    return "\n".join(lines)
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{local:{LOCAL_FORMAT}} {zone_name(local)}"
+
+
+ACK_ROW_SQL = (
+    "select exception_id, check_id, stage, entity_type, entity_id, acknowledged_by, acknowledged_at, note, "
+    "snoozed_until from exceptions.ledger where exception_id = ?"
+)
 
 
 def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
@@ -208,26 +252,34 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.lock import writer_lock
     from warehouse.reader_copy import write_reader_copy
 
+    zone = ZoneInfo(settings.calendar.timezone)
     now = datetime.now(UTC)
     snooze_until = args.snooze_until or (now + timedelta(hours=args.snooze_hours) if args.snooze_hours else None)
     with writer_lock(settings.warehouse.path, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
         con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             matches = con.execute(
-                "select exception_id from exceptions.ledger where exception_id like ? || '%'", [args.exception_id]
+                "select exception_id, status from exceptions.ledger where exception_id like ? || '%'",
+                [args.exception_id],
             ).fetchall()
             if len(matches) != 1:
                 raise CliError(
                     f"{'no' if not matches else 'several'} exceptions match {args.exception_id!r}", NOT_FOUND
                 )
-            acknowledge(con, matches[0][0], args.by, args.note, now, snooze_until)
+            exception_id, status = matches[0]
+            if status == "acknowledged" and not args.again:
+                before = con.execute(ACK_ROW_SQL, [exception_id]).fetchone()
+                print(_echo_acknowledgement(before, zone, "already acknowledged:"))
+                print("nothing changed; --again to acknowledge it anew")
+                return OK
+            acknowledge(con, exception_id, args.by, args.note, now, snooze_until)
             write_reader_copy(con, settings.warehouse.path)
+            after = con.execute(ACK_ROW_SQL, [exception_id]).fetchone()
         except LedgerError as exc:
             raise CliError(str(exc), USAGE) from exc
         finally:
             con.close()
-    until = f" until {snooze_until:%Y-%m-%d %H:%M}Z" if snooze_until else ""
-    print(f"{matches[0][0][:12]} acknowledged by {args.by}{until}")
+    print(_echo_acknowledgement(after, zone, "snoozed" if snooze_until else "acknowledged"))
     return OK
 
 
@@ -260,19 +312,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     con = _read_only(settings)
     try:
-        cursor = con.execute(
-            """
-            select runs.run_id[:8] as run, strftime(runs.window_start, '%Y-%m-%d %H:%M') as window_start, runs.status,
-                round(epoch(runs.finished_at) - epoch(runs.started_at), 1) as seconds,
-                (select sum(row_count) from audit.row_counts as c
-                 where c.run_id = runs.run_id and c.step = 'exceptions') as exceptions
-            from audit.runs as runs order by runs.started_at desc limit ?
-            """,
-            [args.limit],
-        )
-        _print_rows([d[0] for d in cursor.description], cursor.fetchall(), args.output)
+        columns, rows, total = _with_total(con.execute(RUNS_SQL.read_text(), {"limit": _limit(args)}))
     finally:
         con.close()
+    _show(columns, rows, total, args, settings, {"window_start", "started"})
     return OK
 
 
@@ -358,13 +401,15 @@ def parser() -> argparse.ArgumentParser:
     fill.add_argument("--no-resume", action="store_true", help="re-run windows that already completed")
 
     listing = command("exceptions", cmd_exceptions, "list exceptions in the ledger (default: the active ones)")
-    listing.add_argument("--stage")
-    listing.add_argument("--owner")
+    listing.add_argument("--stage", help="a stage of the catalog, e.g. payment")
+    listing.add_argument("--owner", help="an owning team (the catalog's, the settings' or one in the ledger)")
     listing.add_argument("--severity", choices=SEVERITIES)
     listing.add_argument("--status", choices=STATUSES)
-    listing.add_argument("--check", dest="check_id")
-    listing.add_argument("--limit", type=_not_negative, default=50)
-    listing.add_argument("--output", choices=("table", "csv", "json"), default="table")
+    listing.add_argument("--check", dest="check_id", help="a check id of the catalog")
+    listing.add_argument("--limit", type=_positive, default=50, help="at most this many rows (default 50)")
+    listing.add_argument("--all", action="store_true", help="every row: no limit")
+    listing.add_argument("--output", choices=("table", "csv", "json"), default="table",
+                         help="table, csv or json; times in calendar.timezone (labelled), json with offsets")
 
     ack = command("ack", cmd_ack, "acknowledge an exception (optionally snooze it) with a note")
     ack.add_argument("exception_id", help="the id, or a unique prefix of it (as listed)")
@@ -373,12 +418,15 @@ def parser() -> argparse.ArgumentParser:
     snooze = ack.add_mutually_exclusive_group()
     snooze.add_argument("--snooze-until", type=_when, help="hide it until then")
     snooze.add_argument("--snooze-hours", type=float, help="hide it for this many hours")
+    ack.add_argument("--again", action="store_true",
+                     help="acknowledge it anew when someone already did (otherwise it says who, and changes nothing)")
 
     report = command("report", cmd_report, "write the HTML exception report (default: the latest published window)")
     report.add_argument("--window-start", type=_when, help="the window of a past published run")
 
     runs = command("runs", cmd_runs, "show the last runs and their state")
-    runs.add_argument("--limit", type=_not_negative, default=20)
+    runs.add_argument("--limit", type=_positive, default=20, help="at most this many runs (default 20)")
+    runs.add_argument("--all", action="store_true", help="every run: no limit")
     runs.add_argument("--output", choices=("table", "csv", "json"), default="table")
 
     command("prune", cmd_prune, "apply the retention settings now")
