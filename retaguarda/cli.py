@@ -167,40 +167,40 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 EXCEPTIONS_SQL = Path(__file__).with_name("sql") / "exceptions.sql"
 RUNS_SQL = Path(__file__).with_name("sql") / "runs.sql"
-FILTERS = ("stage", "owner", "check_id")  # the filters whose valid values come from the catalog and ledger
 
 
-def _known_values(settings: Settings, con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """Valid --stage, --owner and --check values: the catalog's, the settings' owners and the ledger's owners."""
+def _catalog_values(settings: Settings) -> dict[str, set[str]]:
+    """Valid --stage and --check values, and the owners the catalog and the settings give."""
     from expectations.catalog import CatalogError, all_checks, configured_catalog, load_catalog
 
     try:
         configured = all_checks(configured_catalog(settings.check_overrides()))
     except CatalogError as exc:
         raise CliError(str(exc), USAGE) from exc
-    default = all_checks(load_catalog())
-    ledger_owners = {row[0] for row in con.execute("select distinct owner from exceptions.ledger").fetchall()}
     return {
         "stage": {check.stage for check in configured},
-        "owner": {check.owner for check in (*default, *configured)} | ledger_owners,
         "check_id": {check.id for check in configured},
+        "owner": {check.owner for check in (*all_checks(load_catalog()), *configured)},
     }
 
 
-def _check_filters(args: argparse.Namespace, known: dict[str, set[str]]) -> None:
-    for column in FILTERS:
-        value = getattr(args, column)
-        if value and value not in known[column]:
-            option = "--check" if column == "check_id" else f"--{column}"
-            raise CliError(
-                f"unknown {option} {value!r}; valid: {', '.join(sorted(known[column]))}", USAGE
-            )
+def _check_filter(args: argparse.Namespace, column: str, valid: set[str]) -> None:
+    value = getattr(args, column)
+    if value and value not in valid:
+        option = "--check" if column == "check_id" else f"--{column}"
+        raise CliError(f"unknown {option} {value!r}; valid: {', '.join(sorted(valid))}", USAGE)
 
 
 def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
+    known = _catalog_values(settings)
+    _check_filter(args, "stage", known["stage"])
+    _check_filter(args, "check_id", known["check_id"])
     con = _read_only(settings)
     try:
-        _check_filters(args, _known_values(settings, con))
+        if args.owner:  # owners the ledger still holds are valid too (a team renamed since)
+            ledger_owners = {owner for (owner,) in con.execute("select distinct owner from exceptions.ledger")
+                             .fetchall()}
+            _check_filter(args, "owner", known["owner"] | ledger_owners)
         cursor = con.execute(EXCEPTIONS_SQL.read_text(), {
             "statuses": [args.status] if args.status else list(ACTIVE),
             "stage": args.stage, "owner": args.owner, "severity": args.severity, "check_id": args.check_id,
