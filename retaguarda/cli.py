@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from expectations.catalog import SEVERITIES
-from retaguarda.output import LOCAL_FORMAT, limit_note, print_rows, zone_name
+from retaguarda.output import LOCAL_FORMAT, in_zone, limit_note, print_rows, zone_name
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
@@ -209,8 +209,6 @@ def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
         columns, rows, total = _with_total(cursor)
     finally:
         con.close()
-    if args.output == "table":  # a prefix is enough for people (ack and show take it); scripts get the whole id
-        rows = [(row[0][:12], *row[1:]) for row in rows]
     _show(columns, rows, total, args, settings, {"opened", "snoozed_until"})
     return OK
 
@@ -237,7 +235,7 @@ def _echo_acknowledgement(row: tuple, zone: ZoneInfo, prefix: str) -> str:
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> str:
-    local = instant.astimezone(zone)
+    local = in_zone(instant, zone)
     return f"{local:{LOCAL_FORMAT}} {zone_name(local)}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -30,11 +30,19 @@ def zone_name(local: datetime) -> str:
     return next((name for name in names if name.isalpha()), f"UTC{offset[:3]}:{offset[3:]}")
 
 
+def in_zone(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The instant in `zone`, or in UTC where the zone's time falls outside the calendar (year 1, 00:00 UTC)."""
+    try:
+        return instant.astimezone(zone)
+    except OverflowError:
+        return instant.astimezone(UTC)
+
+
 def _json_value(value: Any, zone: ZoneInfo) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")  # exact: a JSON number with every digit the warehouse keeps
     if isinstance(value, datetime):
-        return json.dumps(value.astimezone(zone).isoformat())
+        return json.dumps(in_zone(value, zone).isoformat())
     return json.dumps(value, default=str)
 
 
@@ -49,7 +57,7 @@ def to_json(columns: list[str], rows: list[tuple], zone: ZoneInfo) -> str:
 
 def _local_column(name: str, values: list[Any], zone: ZoneInfo, now: datetime) -> tuple[str, list[Any]]:
     """(header, texts) of a time column: the zone in the header when every value shares it."""
-    local = [v.astimezone(zone) if isinstance(v, datetime) else v for v in values]
+    local = [in_zone(v, zone) if isinstance(v, datetime) else v for v in values]
     names = {zone_name(v) for v in local if isinstance(v, datetime)} or {zone_name(now.astimezone(zone))}
     if len(names) == 1:
         return f"{name} ({names.pop()})", [v.strftime(LOCAL_FORMAT) if isinstance(v, datetime) else v for v in local]

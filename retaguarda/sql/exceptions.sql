@@ -12,7 +12,7 @@ with matching as (
 
 final as (
     select
-        exception_id as id,
+        exception_id[:12] as id,  -- enough for `ack` and `show`, as before
         severity,
         status,
         stage,
