@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from expectations.catalog import SEVERITIES
-from report.csv_cells import defuse
+from retaguarda.output import LOCAL_FORMAT, in_zone, limit_note, print_rows, zone_name
 from retaguarda.serve import DEFAULT_HOST, DEFAULT_PORT
 from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
@@ -41,10 +40,17 @@ def _when(value: str) -> datetime:
     return parsed
 
 
-def _not_negative(value: str) -> int:
+def _positive(value: str) -> int:
     number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (--all for no limit), got {number}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {number}")
     return number
 
 
@@ -104,19 +110,20 @@ def _refresh_reader_copy(settings: Settings) -> None:
             con.close()
 
 
-def _print_rows(columns: list[str], rows: list[tuple], output: str) -> None:
-    if output == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1))
-    elif output == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows([defuse(value) for value in row] for row in rows)
-    else:
-        text = [[("" if v is None else str(v)) for v in row] for row in rows]
-        widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
-        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for row in text:
-            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+def _show(
+    columns: list[str], rows: list[tuple], total: int, args: argparse.Namespace, settings: Settings,
+    times: set[str],
+) -> None:
+    """Print the rows; when the limit cut them, say so (beside a table; on stderr for data formats)."""
+    zone = ZoneInfo(settings.calendar.timezone)
+    print_rows(columns, rows, args.output, times, zone, datetime.now(UTC))
+    note = limit_note(len(rows), total)
+    if note:
+        print(note, file=sys.stdout if args.output == "table" else sys.stderr)
+
+
+def _limit(args: argparse.Namespace) -> int | None:
+    return None if args.all else args.limit
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -166,43 +173,84 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
-def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
-    if args.check_id:
-        from expectations.catalog import all_checks, configured_catalog
+EXCEPTIONS_SQL = Path(__file__).with_name("sql") / "exceptions.sql"
+RUNS_SQL = Path(__file__).with_name("sql") / "runs.sql"
 
-        known = {check.id for check in all_checks(configured_catalog(settings.check_overrides()))}
-        if args.check_id not in known:
-            raise CliError(f"unknown check {args.check_id!r}; known: {', '.join(sorted(known))}", USAGE)
-    filters, params = [], []
-    statuses = [args.status] if args.status else list(ACTIVE)
-    filters.append("list_contains(?, status)")
-    params.append(statuses)
-    for column in ("stage", "owner", "severity", "check_id"):
-        value = getattr(args, column)
-        if value:
-            filters.append(f"{column} = ?")
-            params.append(value)
-    where = " and ".join(filters)
+
+def _catalog_values(settings: Settings) -> dict[str, set[str]]:
+    """Valid --stage and --check values, and the owners the catalog and the settings give."""
+    from expectations.catalog import CatalogError, all_checks, configured_catalog, load_catalog
+
+    try:
+        configured = all_checks(configured_catalog(settings.check_overrides()))
+    except CatalogError as exc:
+        raise CliError(str(exc), USAGE) from exc
+    return {
+        "stage": {check.stage for check in configured},
+        "check_id": {check.id for check in configured},
+        "owner": {check.owner for check in (*all_checks(load_catalog()), *configured)},
+    }
+
+
+def _check_filter(args: argparse.Namespace, column: str, valid: set[str]) -> None:
+    value = getattr(args, column)
+    if value and value not in valid:
+        option = "--check" if column == "check_id" else f"--{column}"
+        raise CliError(f"unknown {option} {value!r}; valid: {', '.join(sorted(valid))}", USAGE)
+
+
+def cmd_exceptions(args: argparse.Namespace, settings: Settings) -> int:
+    known = _catalog_values(settings)
+    _check_filter(args, "stage", known["stage"])
+    _check_filter(args, "check_id", known["check_id"])
     con = _read_only(settings)
     try:
-        total = con.execute(f"select count(*) from exceptions.ledger where {where}", params).fetchone()[0]
-        cursor = con.execute(
-            f"""
-            select exception_id[:12] as id, severity, status, check_id, entity_id, owner,
-                round(age_business_hours, 1) as age_bh, amount_at_risk, strftime(opened_at, '%Y-%m-%d %H:%M') as opened
-            from exceptions.ledger where {where}
-            order by list_position(?, severity) desc, amount_at_risk desc nulls last, exception_id
-            limit ?
-            """,
-            [*params, list(SEVERITIES), args.limit],
-        )
-        columns = [d[0] for d in cursor.description]
-        _print_rows(columns, cursor.fetchall(), args.output)
+        if args.owner:  # owners the ledger still holds are valid too (a team renamed since)
+            ledger_owners = {owner for (owner,) in con.execute("select distinct owner from exceptions.ledger")
+                             .fetchall()}
+            _check_filter(args, "owner", known["owner"] | ledger_owners)
+        cursor = con.execute(EXCEPTIONS_SQL.read_text(), {
+            "statuses": [args.status] if args.status else list(ACTIVE),
+            "stage": args.stage, "owner": args.owner, "severity": args.severity, "check_id": args.check_id,
+            "severities": list(SEVERITIES), "limit": _limit(args),
+        })
+        columns, rows, total = _with_total(cursor)
     finally:
         con.close()
-    if args.output == "table":
-        print(f"{min(total, args.limit)} of {total} shown", file=sys.stderr)
+    _show(columns, rows, total, args, settings, {"opened", "snoozed_until"})
     return OK
+
+
+def _with_total(cursor: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple], int]:
+    """Columns, rows and the count before the limit, which the query gives as its last column."""
+    columns = [d[0] for d in cursor.description][:-1]
+    found = cursor.fetchall()
+    return columns, [row[:-1] for row in found], found[0][-1] if found else 0
+
+
+def _echo_acknowledgement(row: tuple, zone: ZoneInfo, prefix: str) -> str:
+    exception_id, check_id, stage, entity_type, entity_id, by, at, note, until = row
+    lines = [
+        f"{prefix} {exception_id[:12]}",
+        f"  check   {check_id} ({stage})",
+        f"  entity  {entity_type} {entity_id}",
+        f"  by      {by}" + (f" at {_local(at, zone)}" if at else ""),
+        f"  note    {note}",
+    ]
+    if until is not None:
+        lines.append(f"  snoozed until {_local(until, zone)}")
+    return "\n".join(lines)
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    local = in_zone(instant, zone)
+    return f"{local:{LOCAL_FORMAT}} {zone_name(local)}"
+
+
+ACK_ROW_SQL = (
+    "select exception_id, check_id, stage, entity_type, entity_id, acknowledged_by, acknowledged_at, note, "
+    "snoozed_until from exceptions.ledger where exception_id = ?"
+)
 
 
 def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,26 +258,34 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.lock import writer_lock
     from warehouse.reader_copy import write_reader_copy
 
+    zone = ZoneInfo(settings.calendar.timezone)
     now = datetime.now(UTC)
     snooze_until = args.snooze_until or (now + timedelta(hours=args.snooze_hours) if args.snooze_hours else None)
     with writer_lock(settings.warehouse.path, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
         con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             matches = con.execute(
-                "select exception_id from exceptions.ledger where exception_id like ? || '%'", [args.exception_id]
+                "select exception_id, status from exceptions.ledger where exception_id like ? || '%'",
+                [args.exception_id],
             ).fetchall()
             if len(matches) != 1:
                 raise CliError(
                     f"{'no' if not matches else 'several'} exceptions match {args.exception_id!r}", NOT_FOUND
                 )
-            acknowledge(con, matches[0][0], args.by, args.note, now, snooze_until)
+            exception_id, status = matches[0]
+            if status == "acknowledged" and not args.again:
+                before = con.execute(ACK_ROW_SQL, [exception_id]).fetchone()
+                print(_echo_acknowledgement(before, zone, "already acknowledged:"))
+                print("nothing changed; --again to acknowledge it anew")
+                return OK
+            acknowledge(con, exception_id, args.by, args.note, now, snooze_until)
             write_reader_copy(con, settings.warehouse.path)
+            after = con.execute(ACK_ROW_SQL, [exception_id]).fetchone()
         except LedgerError as exc:
             raise CliError(str(exc), USAGE) from exc
         finally:
             con.close()
-    until = f" until {snooze_until:%Y-%m-%d %H:%M}Z" if snooze_until else ""
-    print(f"{matches[0][0][:12]} acknowledged by {args.by}{until}")
+    print(_echo_acknowledgement(after, zone, "snoozed" if snooze_until else "acknowledged"))
     return OK
 
 
@@ -282,19 +338,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     con = _read_only(settings)
     try:
-        cursor = con.execute(
-            """
-            select runs.run_id[:8] as run, strftime(runs.window_start, '%Y-%m-%d %H:%M') as window_start, runs.status,
-                round(epoch(runs.finished_at) - epoch(runs.started_at), 1) as seconds,
-                (select sum(row_count) from audit.row_counts as c
-                 where c.run_id = runs.run_id and c.step = 'exceptions') as exceptions
-            from audit.runs as runs order by runs.started_at desc limit ?
-            """,
-            [args.limit],
-        )
-        _print_rows([d[0] for d in cursor.description], cursor.fetchall(), args.output)
+        columns, rows, total = _with_total(con.execute(RUNS_SQL.read_text(), {"limit": _limit(args)}))
     finally:
         con.close()
+    _show(columns, rows, total, args, settings, {"window_start", "started"})
     return OK
 
 
@@ -400,13 +447,15 @@ def parser() -> argparse.ArgumentParser:
     fill.add_argument("--no-resume", action="store_true", help="re-run windows that already completed")
 
     listing = command("exceptions", cmd_exceptions, "list exceptions in the ledger (default: the active ones)")
-    listing.add_argument("--stage")
-    listing.add_argument("--owner")
+    listing.add_argument("--stage", help="a stage of the catalog, e.g. payment")
+    listing.add_argument("--owner", help="an owning team (the catalog's, the settings' or one in the ledger)")
     listing.add_argument("--severity", choices=SEVERITIES)
     listing.add_argument("--status", choices=STATUSES)
-    listing.add_argument("--check", dest="check_id")
-    listing.add_argument("--limit", type=_not_negative, default=50)
-    listing.add_argument("--output", choices=("table", "csv", "json"), default="table")
+    listing.add_argument("--check", dest="check_id", help="a check id of the catalog")
+    listing.add_argument("--limit", type=_positive, default=50, help="at most this many rows (default 50)")
+    listing.add_argument("--all", action="store_true", help="every row: no limit")
+    listing.add_argument("--output", choices=("table", "csv", "json"), default="table",
+                         help="table, csv or json; times in calendar.timezone (labelled), json with offsets")
 
     ack = command("ack", cmd_ack, "acknowledge an exception (optionally snooze it) with a note")
     ack.add_argument("exception_id", help="the id, or a unique prefix of it (as listed)")
@@ -415,6 +464,8 @@ def parser() -> argparse.ArgumentParser:
     snooze = ack.add_mutually_exclusive_group()
     snooze.add_argument("--snooze-until", type=_when, help="hide it until then")
     snooze.add_argument("--snooze-hours", type=float, help="hide it for this many hours")
+    ack.add_argument("--again", action="store_true",
+                     help="acknowledge it anew when someone already did (otherwise it says who, and changes nothing)")
 
     show = command("show", cmd_show, "explain one exception: its check, evidence, input rows, events and history")
     show.add_argument("exception_id", help="the id, or a unique prefix of it (as listed)")
@@ -424,13 +475,14 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--window-start", type=_when, help="the window of a past published run")
 
     runs = command("runs", cmd_runs, "show the last runs and their state")
-    runs.add_argument("--limit", type=_not_negative, default=20)
+    runs.add_argument("--limit", type=_positive, default=20, help="at most this many runs (default 20)")
+    runs.add_argument("--all", action="store_true", help="every run: no limit")
     runs.add_argument("--output", choices=("table", "csv", "json"), default="table")
 
     serve = command("serve", cmd_serve, "serve the reports folder over HTTP, read-only, until Ctrl-C")
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    serve.add_argument("--port", type=_not_negative, default=DEFAULT_PORT,
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
                        help=f"default {DEFAULT_PORT}; 0: any free port")
     serve.add_argument("--dir", type=Path, help="the folder to serve (default: report.dir of the settings)")
 

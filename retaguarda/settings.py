@@ -201,21 +201,56 @@ class ReportSettings(_Strict):
     )
 
 
+EMAIL_BLOCK = "email-server-credentials"  # prefect-email's block: an SMTP server, sent to `alerts.recipients`
+
+
+def _block_slug(value: str) -> str:
+    if value.count("/") != 1 or not all(value.split("/")):
+        raise ValueError(f"a block is named 'type/name', e.g. custom-webhook/ops-alerts, got {value!r}")
+    return value
+
+
 class AlertSettings(_Strict):
     block: str | None = Field(
-        description="Prefect notification block, `type/name` (e.g. `custom-webhook/ops`, `slack-webhook/ops`); "
-        "`null`: no alerts"
+        description="Prefect notification block, `type/name` (e.g. `custom-webhook/ops`, `slack-webhook/ops`, "
+        f"`{EMAIL_BLOCK}/ops`), for every owner `alerts.owners` does not name; `null`: no alerts for them"
     )
     min_severity: Severity = Field(
         description="alert on new, escalated and reopened exceptions at or above this severity"
+    )
+    owners: dict[str, str] = Field(
+        default_factory=dict,
+        description="owner -> the block that gets that owner's digest, e.g. "
+        f"`{{warehouse: custom-webhook/warehouse-team, finance: {EMAIL_BLOCK}/finance}}`; each owner gets "
+        "one digest per run, only when something of theirs is new, escalated or reopened",
+    )
+    recipients: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=f"`{EMAIL_BLOCK}` block -> the addresses its digests go to, e.g. "
+        f"`{{{EMAIL_BLOCK}/finance: [finance@example.com]}}`; every email block used needs one",
     )
 
     @field_validator("block")
     @classmethod
     def _block_slug(cls, value: str | None) -> str | None:
-        if value is not None and value.count("/") != 1:
-            raise ValueError("a block is named 'type/name', e.g. custom-webhook/ops-alerts")
-        return value
+        return None if value is None else _block_slug(value)
+
+    @field_validator("owners")
+    @classmethod
+    def _owner_blocks(cls, value: dict[str, str]) -> dict[str, str]:
+        return {owner: _block_slug(block) for owner, block in value.items()}
+
+    @model_validator(mode="after")
+    def _emails_have_recipients(self) -> AlertSettings:
+        used = {self.block, *self.owners.values()} - {None}
+        missing = sorted(b for b in used if b.split("/")[0] == EMAIL_BLOCK and not self.recipients.get(b))
+        if missing:
+            raise ValueError(f"email blocks need addresses in alerts.recipients: {', '.join(missing)}")
+        return self
+
+    def block_for(self, owner: str) -> str | None:
+        """The block that gets `owner`'s digest: theirs, else the catch-all."""
+        return self.owners.get(owner, self.block)
 
 
 class CheckOverride(_Strict):

@@ -95,7 +95,7 @@ def record_run(
     """Row counts and validations; the run's status unless its publication already recorded it.
 
     A published run stays completed: a failure after the publication (report, alerts, pruning)
-    goes to audit.run_errors instead.
+    goes to audit.run_errors. A failed run's reason goes there too.
     """
     finished = datetime.now(UTC)
     con.execute("begin transaction")
@@ -104,7 +104,7 @@ def record_run(
             "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
             [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status],
         )
-    elif error is not None:
+    if error is not None:  # why a run failed, or what failed after its publication
         con.execute(
             "insert into audit.run_errors values (?, ?, ?)",
             [summary.run_id, finished, f"{type(error).__name__}: {error}"],

@@ -18,6 +18,7 @@ class Change:
     entity_id: str
     owner: str
     amount_at_risk: float | None
+    exception_id: str = ""
 
 
 def run_changes(con: duckdb.DuckDBPyConnection, run_id: str, min_severity: str = "low") -> list[Change]:
@@ -25,7 +26,7 @@ def run_changes(con: duckdb.DuckDBPyConnection, run_id: str, min_severity: str =
     rows = con.execute(
         """
         select events.event, events.severity, ledger.check_id, ledger.stage, ledger.entity_id, ledger.owner,
-            ledger.amount_at_risk
+            ledger.amount_at_risk, ledger.exception_id
         from exceptions.ledger_events as events
         inner join exceptions.ledger as ledger on events.exception_id = ledger.exception_id
         where events.run_id = ?
@@ -36,6 +37,14 @@ def run_changes(con: duckdb.DuckDBPyConnection, run_id: str, min_severity: str =
         [run_id, list(SEVERITIES), list(SEVERITIES), min_severity, list(SEVERITIES)],
     ).fetchall()
     return [Change(*row) for row in rows]
+
+
+def by_owner(changes: list[Change]) -> dict[str, list[Change]]:
+    """Each owner's changes, in the order given (worst first); owners in name order."""
+    owners: dict[str, list[Change]] = {}
+    for change in changes:
+        owners.setdefault(change.owner, []).append(change)
+    return dict(sorted(owners.items()))
 
 
 def open_by_stage(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int, float]]:

@@ -8,6 +8,7 @@ import io
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AS_OF, insert_raw, write_settings
@@ -65,7 +66,7 @@ def _ledger(settings_file: str) -> list[tuple]:
     con = connect(load_settings(settings_file).warehouse.path)
     try:
         return con.execute(
-            "select exception_id[:12], entity_id, amount_at_risk::varchar, strftime(opened_at, '%Y-%m-%d %H:%M') "
+            "select exception_id[:12], entity_id, amount_at_risk::varchar, opened_at "
             "from exceptions.ledger order by exception_id"
         ).fetchall()
     finally:
@@ -75,11 +76,18 @@ def _ledger(settings_file: str) -> list[tuple]:
 def test_extreme_values_publish_and_sum_without_overflow(extreme):
     ledger = _ledger(extreme)
     assert ("O-year1" in {r[1] for r in ledger}) and sum(1 for r in ledger if r[2] == BIG) == 2
-    assert any(r[3] == "0001-01-01 00:00" for r in ledger)
+    assert any(r[3] == datetime(1, 1, 1, tzinfo=UTC) for r in ledger)
     con = connect(load_settings(extreme).warehouse.path)
     money = con.execute("select money_at_risk from exceptions.publications").fetchone()[0]
     con.close()
     assert money > 2 * Decimal(BIG)  # two 18-digit amounts and more: wider than one amount
+
+
+def _opened(at: datetime, output: str) -> str:
+    """How the CLI should show an opened_at: in Sao Paulo, or in UTC where that zone's time is before year 1."""
+    zone, name = (UTC, "UTC") if at.year == 1 else (ZoneInfo("America/Sao_Paulo"), "BRT")
+    local = at.astimezone(zone)
+    return local.isoformat() if output == "json" else f"{local:%Y-%m-%d %H:%M} {name}"
 
 
 @pytest.mark.parametrize("output", ["table", "json", "csv"])
@@ -88,13 +96,16 @@ def test_cli_prints_extreme_values(extreme, capsys, output):
     assert main(["--settings", extreme, "exceptions", "--output", output]) == OK
     out = capsys.readouterr().out
     if output == "json":
-        shown = [(r["id"], r["entity_id"], r["amount_at_risk"], r["opened"]) for r in json.loads(out)]
-    elif output == "csv":
-        shown = [(r["id"], r["entity_id"], r["amount_at_risk"], r["opened"]) for r in csv.DictReader(io.StringIO(out))]
+        shown = [(r["id"], r["entity_id"], None if r["amount_at_risk"] is None else str(r["amount_at_risk"]),
+                  r["opened"]) for r in json.loads(out, parse_float=Decimal)]
+    elif output == "csv":  # years 1 and 2026 have different zones: each value carries its own
+        shown = [(r["id"], r["entity_id"], r["amount_at_risk"] or None, r["opened"])
+                 for r in csv.DictReader(io.StringIO(out))]
     else:
         lines = out.splitlines()[1:]
-        shown = [(r.split()[0], r.split()[4], r.split()[7], " ".join(r.split()[8:10])) for r in lines]
-    assert sorted(shown) == _ledger(extreme)
+        shown = [(r.split()[0], r.split()[5], r.split()[8], " ".join(r.split()[9:12])) for r in lines]
+    expected = [(i, entity, amount, _opened(at, output)) for i, entity, amount, at in _ledger(extreme)]
+    assert sorted(shown, key=str) == sorted(expected, key=str)
 
 
 def test_report_renders_extreme_values(extreme, capsys):
