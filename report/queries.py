@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from expectations.catalog import SEVERITIES
 
@@ -96,6 +98,34 @@ class OpenException:
     acknowledged_by: str | None
 
 
+class OpenExceptions(Sequence[OpenException]):
+    """The active exceptions as fetched: Arrow columns for the page, OpenException rows on demand.
+
+    The page needs columns (100,000 rows become one JSON block without a Python object each);
+    callers that iterate get the same OpenException values as before.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._items()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def _items(self) -> list[OpenException]:
+        if not hasattr(self, "_cache"):
+            self._cache = [
+                OpenException(*row[:-2], evidence=_evidence(row[-2]), acknowledged_by=row[-1])
+                for row in zip(*(column.to_pylist() for column in self.table.columns), strict=True)
+            ]
+        return self._cache
+
+
 @dataclass(frozen=True)
 class ReportData:
     publication: Publication
@@ -105,6 +135,11 @@ class ReportData:
     offenders: list[Offender]
     open_exceptions: list[OpenException]
     not_checked: list[tuple[str, str]] = field(default_factory=list)  # check id, why the run did not evaluate it
+    # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
+    ids_derived: bool = False  # every exception_id is md5(check_id|entity_id): report/sql/ids_derived.sql
+    # dimension, name, exception_id: which active exceptions each worst offender (not owner) involves
+    offender_members: list[tuple[str, str, str]] = field(default_factory=list)
+    lifecycle: list[tuple[str, datetime, str, str | None, str | None]] | pa.Table = field(default_factory=list)
 
 
 def find_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> Publication:
@@ -142,12 +177,9 @@ def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headl
     )
 
 
-def _open_exceptions(con: duckdb.DuckDBPyConnection) -> list[OpenException]:
-    found = []
-    for row in _rows(con, "open_list", severities=list(SEVERITIES)):
-        *columns, evidence, acknowledged_by = row
-        found.append(OpenException(*columns, evidence=_evidence(evidence), acknowledged_by=acknowledged_by))
-    return found
+def _open_exceptions(con: duckdb.DuckDBPyConnection) -> OpenExceptions:
+    # Arrow, not fetchall: 100,000 rows of zoned timestamps and decimals take seconds as Python objects.
+    return OpenExceptions(con.execute(_sql("open_list"), {"severities": list(SEVERITIES)}).fetch_arrow_table())
 
 
 def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *rest: Any) -> TrendPoint:
@@ -176,4 +208,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
+        ids_derived=_rows(con, "ids_derived")[0][0],
+        offender_members=_rows(con, "offender_members", run_id=publication.run_id, top=TOP_OFFENDERS),
+        lifecycle=con.execute(_sql("lifecycle"), {"as_of": publication.as_of}).fetch_arrow_table(),
     )
