@@ -179,7 +179,7 @@ def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headl
 
 def _open_exceptions(con: duckdb.DuckDBPyConnection) -> OpenExceptions:
     # Arrow, not fetchall: 100,000 rows of zoned timestamps and decimals take seconds as Python objects.
-    return OpenExceptions(con.execute(_sql("open_list"), {"severities": list(SEVERITIES)}).fetch_arrow_table())
+    return OpenExceptions(con.execute(_sql("open_list"), {"severities": list(SEVERITIES)}).to_arrow_table())
 
 
 def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *rest: Any) -> TrendPoint:
@@ -210,5 +210,5 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
         ids_derived=_rows(con, "ids_derived")[0][0],
         offender_members=_rows(con, "offender_members", run_id=publication.run_id, top=TOP_OFFENDERS),
-        lifecycle=con.execute(_sql("lifecycle"), {"as_of": publication.as_of}).fetch_arrow_table(),
+        lifecycle=con.execute(_sql("lifecycle"), {"as_of": publication.as_of}).to_arrow_table(),
     )

@@ -421,7 +421,7 @@ def render_report(
         money=f.money,
         script_json=script_json,
         messages=t.templates("showing", "show_more", "detail", "lifecycle", "exception_id", "filtered_by",
-                             "clear_filter", "yes", "no", "evidence", "opened", "status", "owner"),
+                             "clear_filter", "yes", "no", "evidence", "opened", "status", "owner", "age"),
         formula_starts=FORMULA_STARTS,
         css=Markup((HERE / "static" / "report.css").read_text()),
         script=Markup(SCRIPT),

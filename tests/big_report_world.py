@@ -95,7 +95,3 @@ def build_big_warehouse(path: Path, count: int) -> duckdb.DuckDBPyConnection:
     con.execute(EVENTS, {"run_id": run_id, "as_of": AS_OF})
     con.execute(LINKS, {"run_id": run_id, "carriers": list(CARRIERS)})
     return con
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

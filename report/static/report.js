@@ -386,6 +386,9 @@
     if (value("acknowledged_by", i)) status += " \u00b7 " + value("acknowledged_by", i);
     pair(facts, messages.status, status);
     if (list.columns.opened_at[i] !== null) pair(facts, messages.opened, dateTime(list.columns.opened_at[i] * 1000));
+    if (list.columns.age_business_hours[i] !== null) {
+      pair(facts, messages.age, decimals(1).format(list.columns.age_business_hours[i]));
+    }
     var evidence = parseEvidence(list.columns.evidence[i]);
     var fields = element("dl", "facts evidence-list");
     Object.keys(evidence).forEach(function (key) {
