@@ -138,7 +138,7 @@ class ReportData:
     # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
     ids_derived: bool = False  # every exception_id is md5(check_id|entity_id): report/sql/ids_derived.sql
     # dimension, name, exception_id: which active exceptions each worst offender (not owner) involves
-    offender_members: list[tuple[str, str, str]] = field(default_factory=list)
+    offender_members: list[tuple[str, str, str]] | pa.Table = field(default_factory=list)
     lifecycle: list[tuple[str, datetime, str, str | None, str | None]] | pa.Table = field(default_factory=list)
 
 
@@ -200,15 +200,21 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
             "run its window again to report it"
         )
     con.execute(_sql("active"), {"run_id": publication.run_id})
+    offenders = [Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)]
+    chosen = [o for o in offenders if o.dimension != "owner"]  # the list filters owners by its own column
     return ReportData(
         publication=publication,
         headline=_headline(con, publication),
         by_stage_severity=_rows(con, "by_stage_severity", as_of=publication.as_of),
         trend=[_trend_point(*row) for row in _rows(con, "trend", as_of=publication.as_of)],
-        offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
+        offenders=offenders,
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
         ids_derived=_rows(con, "ids_derived")[0][0],
-        offender_members=_rows(con, "offender_members", run_id=publication.run_id, top=TOP_OFFENDERS),
+        offender_members=con.execute(_sql("offender_members"), {
+            "run_id": publication.run_id,
+            "dimensions": [o.dimension for o in chosen],
+            "names": [o.name for o in chosen],
+        }).to_arrow_table(),
         lifecycle=con.execute(_sql("lifecycle"), {"as_of": publication.as_of}).to_arrow_table(),
     )

@@ -31,10 +31,13 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-
 SCRIPT = (HERE / "static" / "report.js").read_text()
 
 
-def content_security_policy(script: str) -> str:
-    """Insurance on top of escaping: nothing loads, and the one script that runs is ours, by its hash."""
+STYLE = (HERE / "static" / "report.css").read_text()
+
+
+def content_security_policy(script: str, style: str = STYLE) -> str:
+    """Insurance on top of escaping: nothing loads, and the one script and style that apply are ours, by hash."""
     return (
-        f"default-src 'none'; script-src {csp_hash(script)}; style-src 'unsafe-inline'; img-src data:; "
+        f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
 
@@ -260,6 +263,14 @@ def _lifecycle_table(lifecycle: Any) -> pa.Table:
                      for name, values in zip(LIFECYCLE_COLUMNS, columns, strict=True)})
 
 
+def _members_table(members: Any) -> pa.Table:
+    if isinstance(members, pa.Table):
+        return members
+    columns = list(zip(*members, strict=True)) or [[], [], []]
+    return pa.table({name: pa.array(list(values), pa.string())
+                     for name, values in zip(("dimension", "name", "exception_id"), columns, strict=True)})
+
+
 def _encoded(column: pa.ChunkedArray) -> tuple[list[int | None], list[Any]]:
     """Repeated text as indexes into its distinct values: 100,000 owners are a handful of names."""
     encoded = pc.dictionary_encode(column).combine_chunks()
@@ -294,7 +305,8 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
     events = _lifecycle_table(data.lifecycle)
     event_rows = pc.index_in(events.column("exception_id"), value_set=id_column)
     events = events.append_column("row", event_rows).filter(pc.is_valid(event_rows))
-    events = events.take(pc.sort_indices(events, [("row", "ascending")]))  # stable: each row's events stay in time order
+    # stable: each row's events stay in the query's time order
+    events = events.take(pc.sort_indices(events, [("row", "ascending")]))
     kinds, kind_values = _encoded(events.column("kind"))
     details, detail_values = _encoded(events.column("detail"))
     notes = events.column("note").to_pylist()
@@ -304,13 +316,14 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
         "kinds": kind_values, "details": detail_values,
     }
 
+    members = _members_table(data.offender_members)
+    members = members.append_column("row", pc.index_in(members.column("exception_id"), value_set=id_column))
     offenders: dict[str, dict[str, list[int]]] = {}
-    if data.offender_members:
-        dimensions, names, member_ids = (list(column) for column in zip(*data.offender_members, strict=True))
-        member_rows = pc.index_in(pa.array(member_ids, pa.string()), value_set=id_column).to_pylist()
-        for dimension, name, row in zip(dimensions, names, member_rows, strict=True):
-            if row is not None:
-                offenders.setdefault(dimension, {}).setdefault(name, []).append(row)
+    for pair in members.group_by(["dimension", "name"]).aggregate([]).to_pylist():
+        chosen = pc.and_(pc.equal(members.column("dimension"), pair["dimension"]),
+                         pc.equal(members.column("name"), pair["name"]))
+        rows = pc.drop_null(pc.filter(members.column("row"), chosen))
+        offenders.setdefault(pair["dimension"], {})[pair["name"]] = rows.to_pylist()
     labelled = ("severity", "stage", "check_id", "entity_type", "status")
     # Each check writes the same fields every time: one evidence per check names them all.
     first_of_check = pc.index_in(pa.array(range(len(values["check_id"]))), value_set=pa.array(columns["check_id"]))
@@ -361,7 +374,7 @@ def embedded(value: Any) -> tuple[str, Markup]:
     text = str(script_json(value))
     if len(text) <= GZIP_ABOVE:
         return "json", Markup(text)
-    packed = gzip.compress(text.encode(), compresslevel=6, mtime=0)
+    packed = gzip.compress(text.encode(), compresslevel=4, mtime=0)  # 6 is 2x slower for 7% less
     return "gzip+base64", Markup(base64.b64encode(packed).decode())
 
 
@@ -423,7 +436,7 @@ def render_report(
         messages=t.templates("showing", "show_more", "detail", "lifecycle", "exception_id", "filtered_by",
                              "clear_filter", "yes", "no", "evidence", "opened", "status", "owner", "age"),
         formula_starts=FORMULA_STARTS,
-        css=Markup((HERE / "static" / "report.css").read_text()),
+        css=Markup(STYLE),
         script=Markup(SCRIPT),
         content_security_policy=content_security_policy(SCRIPT),
     )

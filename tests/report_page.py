@@ -46,7 +46,8 @@ OVERFLOW = """() => {
     return false;
   };
   const name = element => element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
-    (element.className && typeof element.className === "string" ? "." + element.className.trim().replace(/ +/g, ".") : "");
+    (typeof element.className === "string" && element.className
+      ? "." + element.className.trim().replace(/ +/g, ".") : "");
   const found = [];
   const page = document.documentElement;
   if (page.scrollWidth > window.innerWidth) found.push(`page ${page.scrollWidth} > ${window.innerWidth}`);
@@ -55,7 +56,8 @@ OVERFLOW = """() => {
   for (const element of document.querySelectorAll(selector)) {
     if (!element.getClientRects().length) continue;  // not displayed at this width
     if (element.scrollWidth > element.clientWidth + 1 && !scrolls(element)) {
-      found.push(`${name(element)} ${element.scrollWidth} > ${element.clientWidth}: ${element.textContent.trim().slice(0, 40)}`);
+      const text = element.textContent.trim().slice(0, 40);
+      found.push(`${name(element)} ${element.scrollWidth} > ${element.clientWidth}: ${text}`);
     }
   }
   for (const card of document.querySelectorAll(".kpi")) {
