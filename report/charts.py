@@ -16,6 +16,7 @@ LINE_COLOR = "#1d4e89"
 GRID_COLOR = "#e4e7ec"
 TEXT_COLOR = "#667085"
 WIDTH, HEIGHT = 560, 210
+NARROW = 320  # drawn again this wide for phones, so 11-unit labels still render at 10 px or more
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 26
 
 
@@ -32,32 +33,37 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
 
 
 def _svg(body: list[str], label: str, width: int = WIDTH, height: int = HEIGHT) -> Markup:
+    kind = "narrow" if width < WIDTH else "wide"
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+        f'<svg class="chart chart-{kind}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="11" fill="{TEXT_COLOR}">'
         + "".join(body)
         + "</svg>"
     )
 
 
-def _y_axis(ticks: list[float], y: Callable[[float], float], number: Callable[[float], str]) -> list[str]:
+def _y_axis(
+    ticks: list[float], y: Callable[[float], float], number: Callable[[float], str], width: int
+) -> list[str]:
     parts = []
     for tick in ticks:
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID_COLOR}"/>'
+            f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID_COLOR}"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{escape(number(tick))}</text>'
         )
     return parts
 
 
-def _time_axis(start: datetime, end: datetime, ticks: Sequence[tuple[datetime, str]]) -> tuple[Callable, list[str]]:
+def _time_axis(
+    start: datetime, end: datetime, ticks: Sequence[tuple[datetime, str]], width: int
+) -> tuple[Callable, list[str]]:
     span = (end - start).total_seconds()
 
     def x(t: datetime) -> float:
-        return LEFT + (WIDTH - LEFT - RIGHT) * (t - start).total_seconds() / span
+        return LEFT + (width - LEFT - RIGHT) * (t - start).total_seconds() / span
 
     def anchor(position: float) -> str:  # labels at the edges stay inside the chart
-        if position > WIDTH - RIGHT - 16:
+        if position > width - RIGHT - 16:
             return "end"
         return "start" if position < LEFT + 16 else "middle"
 
@@ -69,7 +75,8 @@ def _time_axis(start: datetime, end: datetime, ticks: Sequence[tuple[datetime, s
 
 
 def _axes(
-    end: datetime, hours: int, ticks: Sequence[tuple[datetime, str]], top: float, number: Callable[[float], str]
+    end: datetime, hours: int, ticks: Sequence[tuple[datetime, str]], top: float, number: Callable[[float], str],
+    width: int,
 ) -> tuple[Callable[[datetime], float], Callable[[float], float], list[str]]:
     """The x and y scales of a chart over the `hours` ending at `end`, up to `top`, and its drawn axes."""
     y_ticks = nice_ticks(top)
@@ -78,8 +85,8 @@ def _axes(
     def y(value: float) -> float:
         return TOP + plot_height * (1 - value / y_ticks[-1])
 
-    x, x_labels = _time_axis(end - timedelta(hours=hours), end, ticks)
-    return x, y, _y_axis(y_ticks, y, number) + x_labels
+    x, x_labels = _time_axis(end - timedelta(hours=hours), end, ticks, width)
+    return x, y, _y_axis(y_ticks, y, number, width) + x_labels
 
 
 def severity_columns(
@@ -89,11 +96,12 @@ def severity_columns(
     ticks: Sequence[tuple[datetime, str]],
     number: Callable[[float], str],
     label: str,
+    width: int = WIDTH,
 ) -> Markup:
     """Stacked columns of open exceptions by severity, one per run, on a time axis ending at `end`."""
     top = max((sum(counts.values()) for _, counts, _ in points), default=0)
-    x, y, body = _axes(end, hours, ticks, top, number)
-    column = (WIDTH - LEFT - RIGHT) / hours * 0.72
+    x, y, body = _axes(end, hours, ticks, top, number, width)
+    column = (width - LEFT - RIGHT) / hours * 0.72
     for as_of, counts, tooltip in points:
         base = 0
         left = x(as_of) - column  # a run's column ends at its as_of, the end of its window
@@ -107,7 +115,7 @@ def severity_columns(
                 )
             base += value
         body.append("</g>")
-    return _svg(body, label)
+    return _svg(body, label, width)
 
 
 def line(
@@ -117,9 +125,10 @@ def line(
     ticks: Sequence[tuple[datetime, str]],
     number: Callable[[float], str],
     label: str,
+    width: int = WIDTH,
 ) -> Markup:
     """A line with a light area under it, one point per run, on a time axis ending at `end`."""
-    x, y, body = _axes(end, hours, ticks, max((value for _, value, _ in points), default=0), number)
+    x, y, body = _axes(end, hours, ticks, max((value for _, value, _ in points), default=0), number, width)
     coordinates = [(x(t), y(value)) for t, value, _ in points]
     if len(coordinates) > 1:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coordinates)
@@ -135,14 +144,14 @@ def line(
             f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{3 if len(points) < 40 else 1.6}" fill="{LINE_COLOR}">'
             f"<title>{escape(tooltip)}</title></circle>"
         )
-    return _svg(body, label)
+    return _svg(body, label, width)
 
 
 def severity_bars(
-    rows: Sequence[tuple[str, dict[str, int]]], number: Callable[[float], str], label: str
+    rows: Sequence[tuple[str, dict[str, int]]], number: Callable[[float], str], label: str, width: int = WIDTH
 ) -> Markup:
     """Horizontal stacked bars by severity, one per row (the aging buckets), with the total at the end."""
-    row_height, label_width, width = 34, 78, WIDTH
+    row_height, label_width = 34, 64
     height = row_height * len(rows) + 8
     top = max((sum(counts.values()) for _, counts in rows), default=0) or 1
     scale = (width - label_width - 56) / top

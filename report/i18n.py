@@ -119,6 +119,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history_7d": ("Open, last 7 days", "Abertas, últimos 7 dias"),
     "history_point": ("{when}: {count} open", "{when}: {count} abertas"),
     "no_changes": ("Nothing open now or in the runs compared.", "Nada aberto agora nem nas execuções comparadas."),
+    # the list's paging, detail and filters (report/static/report.js)
+    "show_more": ("Show {count} more", "Mostrar mais {count}"),
+    "detail": ("Details", "Detalhes"),
+    "lifecycle": ("History", "Histórico"),
+    "exception_id": ("Exception id", "Id da exceção"),
+    "filtered_by": ("Only {name}", "Somente {name}"),
+    "clear_filter": ("Clear", "Limpar"),
+    "exact_value": ("Exact figure", "Valor exato"),
+    "sort_by": ("Sort by", "Ordenar por"),
+    "loading": ("Loading the list…", "Carregando a lista…"),
+    "event_new": ("opened", "aberta"),
+    "event_reopened": ("reopened", "reaberta"),
+    "event_escalated": ("escalated to {severity}", "escalada para {severity}"),
+    "event_resolved": ("resolved", "resolvida"),
+    "event_returned": ("acknowledgement lifted", "tratamento encerrado"),
+    "event_acknowledge": ("acknowledged by {actor}", "em tratamento por {actor}"),
+    "event_snooze": ("snoozed by {actor}", "adiada por {actor}"),
     "footer": (
         "Retaguarda reconciles orders, stock and carrier feeds every hour. Ages are business hours "
         "in the configured calendar; money is shown in {currency}.",

@@ -24,12 +24,16 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
+PAGE_MODE = 0o644  # pages are for reading by whoever serves or opens them; mkstemp alone would leave 0600
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Readers see the old page or the new one, never half of one."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
+        os.chmod(temporary, PAGE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from expectations.catalog import SEVERITIES
 
@@ -101,6 +103,34 @@ class OpenException:
     acknowledged_by: str | None
 
 
+class OpenExceptions(Sequence[OpenException]):
+    """The active exceptions as fetched: Arrow columns for the page, OpenException rows on demand.
+
+    The page needs columns (100,000 rows become one JSON block without a Python object each);
+    callers that iterate get the same OpenException values as before.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._items()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def _items(self) -> list[OpenException]:
+        if not hasattr(self, "_cache"):
+            self._cache = [
+                OpenException(*row[:-2], evidence=_evidence(row[-2]), acknowledged_by=row[-1])
+                for row in zip(*(column.to_pylist() for column in self.table.columns), strict=True)
+            ]
+        return self._cache
+
+
 @dataclass(frozen=True)
 class Comparison:
     key: str  # a COMPARISONS key
@@ -143,6 +173,11 @@ class ReportData:
     # check id, why the run did not evaluate it (audit.check_runs.reasons: codes and their table and column)
     not_checked: list[tuple[str, list[dict[str, str | None]]]] = field(default_factory=list)
     changes: Changes | None = None
+    # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
+    ids_derived: bool = False  # every exception_id is md5(check_id|entity_id): report/sql/ids_derived.sql
+    # dimension, name, exception_id: which active exceptions each worst offender (not owner) involves
+    offender_members: list[tuple[str, str, str]] | pa.Table = field(default_factory=list)
+    lifecycle: list[tuple[str, datetime, str, str | None, str | None]] | pa.Table = field(default_factory=list)
 
 
 def find_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> Publication:
@@ -180,12 +215,9 @@ def _headline(con: duckdb.DuckDBPyConnection, publication: Publication) -> Headl
     )
 
 
-def _open_exceptions(con: duckdb.DuckDBPyConnection) -> list[OpenException]:
-    found = []
-    for row in _rows(con, "open_list", severities=list(SEVERITIES)):
-        *columns, evidence, acknowledged_by = row
-        found.append(OpenException(*columns, evidence=_evidence(evidence), acknowledged_by=acknowledged_by))
-    return found
+def _open_exceptions(con: duckdb.DuckDBPyConnection) -> OpenExceptions:
+    # Arrow, not fetchall: 100,000 rows of zoned timestamps and decimals take seconds as Python objects.
+    return OpenExceptions(con.execute(_sql("open_list"), {"severities": list(SEVERITIES)}).to_arrow_table())
 
 
 def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *rest: Any) -> TrendPoint:
@@ -206,15 +238,23 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
             "run its window again to report it"
         )
     con.execute(_sql("active"), {"run_id": publication.run_id})
+    offenders = [Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)]
+    chosen = [o for o in offenders if o.dimension != "owner"]  # the list filters owners by its own column
     return ReportData(
         publication=publication,
         headline=_headline(con, publication),
         by_stage_severity=_rows(con, "by_stage_severity", as_of=publication.as_of),
         trend=[_trend_point(*row) for row in _rows(con, "trend", as_of=publication.as_of)],
-        offenders=[Offender(*row) for row in _rows(con, "offenders", run_id=publication.run_id, top=TOP_OFFENDERS)],
+        offenders=offenders,
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
         changes=load_changes(con, publication),
+        offender_members=con.execute(_sql("offender_members"), {
+            "run_id": publication.run_id,
+            "dimensions": [o.dimension for o in chosen],
+            "names": [o.name for o in chosen],
+        }).to_arrow_table(),
+        lifecycle=con.execute(_sql("lifecycle"), {"as_of": publication.as_of}).to_arrow_table(),
     )
 
 

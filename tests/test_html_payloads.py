@@ -25,6 +25,14 @@ from simulator import simulate
 FEED_END = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 FILES_PER_FEED = 3  # the first files of each feed get payloads in their first rows
 ROWS_PER_FILE = 2
+# On the report, every list row drawn and its details opened, so all the data is on the page.
+SHOW_EVERYTHING = """async () => {
+  if (!window.retaguardaReport) return;
+  await window.retaguardaReport.ready;
+  const more = document.getElementById("open-more");
+  while (!more.hidden) more.click();
+  document.querySelectorAll("#open-table tr.item").forEach(row => row.click());
+}"""
 _NOT_TEXT = re.compile(r"^(-?\d+(\.\d+)?|\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)$")
 
 
@@ -144,6 +152,7 @@ def test_no_feed_text_runs_as_script_on_any_page_the_run_writes(tmp_path, listen
         for path in pages:
             page = watched_page(browser)
             page.open(path)
+            page.evaluate(SHOW_EVERYTHING)  # the report draws its list and details from data: every row, opened
             page.page.wait_for_timeout(200)  # a handler that fires late would fire by now
             assert page.evaluate("window.__pwned === undefined"), (path, page.evaluate("window.__pwned"))
             assert page.requests == [path.resolve().as_uri()], path

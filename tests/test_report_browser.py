@@ -7,6 +7,7 @@ markup, to prove data shows as text.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import duckdb
 import pytest
 from conftest import insert_raw
 from headless_chromium import CHROMIUM, MISSING, chromium, watched_page
+from report_page import ARTIFACTS, CHART_TEXT, FIGURES, OVERFLOW, SCREENS, WIDTHS, open_data, open_report, shown
 
 from expectations.catalog import configured_catalog
 from report.build import LATEST, build_report, report_name
@@ -141,7 +143,10 @@ def kpis(page) -> dict[str, dict[str, str]]:
 
 
 def visible_rows(page) -> int:
-    return page.evaluate("document.querySelectorAll('#open-table tbody tr:not([hidden])').length")
+    """Rows passing the filters; the page draws the first 100 and the rest as the reader scrolls."""
+    count = shown(page)
+    assert page.evaluate("document.querySelectorAll('#open-table tbody tr.item').length") == min(count, 100)
+    return count
 
 
 def choose(page, select_id: str, value: str) -> None:
@@ -157,7 +162,7 @@ def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world,
     assert world["en"].name == report_name(FEED_END) == "report-20261124T1600Z.html"
     assert latest.read_text() == world["en"].read_text()
     page = watched_page(browser)
-    page.open(latest)
+    open_report(page, latest)
 
     assert problems(page) == []
     assert requests(page) == [latest.resolve().as_uri()], "the page loads nothing but itself"
@@ -181,7 +186,7 @@ def test_the_report_opens_from_disk_offline_and_shows_the_ledgers_figures(world,
 def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(world, browser, tmp_path):
     con = world["con"]
     page = watched_page(browser)
-    page.open(world["en"])
+    open_report(page, world["en"])
     by_stage = dict(con.execute(
         "select stage, count(*) from exceptions.ledger where status <> 'resolved' group by stage"
     ).fetchall())
@@ -206,6 +211,10 @@ def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(
     assert lines[0].startswith("exception_id,severity,stage,check_id")
     assert len(lines) == expected + 1
     assert all(f",{severity},{stage}," in line for line in lines[1:])
+    # the page computes the ledger's ids rather than carry them
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(row[0] for row in con.execute(
+        "select exception_id from exceptions.ledger where status <> 'resolved' and stage = ? and owner = ? "
+        "and severity = ?", [stage, owner, severity]).fetchall())
     with page.page.expect_download(timeout=10_000) as download:  # a real download
         page.evaluate("document.querySelector('button[data-download=\"open\"]').click()")
     assert download.value.suggested_filename == "open-exceptions-20261124T1600Z.csv"
@@ -217,28 +226,29 @@ def test_the_list_filters_by_stage_owner_and_severity_and_exports_what_is_shown(
     choose(page, "filter-owner", "")
     choose(page, "filter-severity", "")
     page.evaluate("document.querySelectorAll('#open-table thead button.sort')[6].click()")  # age
-    ages = page.evaluate(
-        "[...document.querySelectorAll('#open-table tbody tr')].map(row => Number(row.cells[6].dataset.sort))"
-    )
-    assert ages == sorted(ages, reverse=True) and ages[0] > ages[-1]
+    rows = page.evaluate("window.retaguardaReport.csv('open')").splitlines()[1:]
+    ages = [float(row.split(",")[10] or "-1") for row in rows]
+    assert len(ages) == visible_rows(page) and ages == sorted(ages, reverse=True) and ages[0] > ages[-1]
     assert problems(page) == []
 
 
 def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
     source = world["en"].read_text()
     assert SKU_MARKUP not in source and ORDER_MARKUP not in source
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in source  # inside the JSON for the CSV
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in source  # inside the list's JSON
+    assert "\\u003cimg src=x onerror=alert(2)\\u003e" in source
     assert unescape("&lt;img src=x onerror=alert(2)&gt;") == ORDER_MARKUP
-    assert "&lt;img src=x onerror=alert(2)&gt;" in source
 
     page = watched_page(browser)
-    page.open(world["en"])
+    open_report(page, world["en"])
+    page.page.fill("#filter-text", "onerror=alert(2)")
+    assert visible_rows(page) >= 1
+    page.evaluate("document.querySelector('#open-table tr.item').click()")  # its details, evidence included
     text = page.evaluate("document.body.innerText")
     assert SKU_MARKUP in text and ORDER_MARKUP in text
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     scripts = page.evaluate("[...document.scripts].map(s => [s.type, s.id, s.src])")
-    data_blocks = ("messages", "formula-starts")
+    data_blocks = ("messages", "formula-starts", "page-settings")
     assert all(kind == "application/json" and (name.startswith("data-") or name in data_blocks) and not src
                for kind, name, src in scripts[:-1])
     assert scripts[-1] == ["", "", ""]  # the page's own inline script, last
@@ -249,7 +259,7 @@ def test_markup_in_the_data_shows_as_text_and_never_runs(world, browser):
 
 def test_the_portuguese_report_speaks_portuguese_and_writes_brazilian_numbers(world, browser):
     page = watched_page(browser)
-    page.open(world["pt-BR"])
+    open_report(page, world["pt-BR"])
     assert problems(page) == []
     assert page.evaluate("document.documentElement.lang") == "pt-BR"
     assert page.evaluate("document.querySelector('h1').textContent") == "Relatório de exceções"
@@ -281,8 +291,8 @@ def test_a_past_window_is_rendered_as_of_then_and_leaves_latest_alone(world):
     ).fetchone()
     assert f'data-kpi="open" data-value="{open_then}"' in html
     assert f'data-value="{float(money_then)}"' in html
-    listed = re.findall(r'<tr data-i="\d+" data-stage="[^"]*" data-owner=', html)
-    assert len(listed) == open_then  # the exceptions open then, rebuilt from the ledger's events
+    listed = open_data(html)
+    assert listed["n"] == len(listed["columns"]["entity_id"]) == open_then  # the exceptions open then
 
 
 def test_the_validation_pages_hold_the_runs_validations_and_are_linked_from_the_report(world, browser):
@@ -312,3 +322,84 @@ def test_an_empty_warehouse_or_an_unknown_run_says_what_is_missing(warehouse, tm
         build_report(warehouse, settings)
     with pytest.raises(ReportError, match="run nope published nothing"):
         build_report(warehouse, settings, run_id="nope")
+
+
+def sized_page(browser, width: int, height: int = 900):
+    page = watched_page(browser)
+    page.page.set_viewport_size({"width": width, "height": height})
+    return page
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR"])
+def test_screenshots_at_phone_and_desktop_sizes(world, browser, language):
+    for screen, (width, height) in SCREENS.items():
+        page = sized_page(browser, width, height)
+        open_report(page, world[language])
+        page.evaluate("document.querySelector('#open-table tr.item').click()")  # one row's details, open
+        path = page.screenshot(ARTIFACTS / f"report-{language}-{screen}-{width}x{height}.png")
+        print(f"\nscreenshot for review: {path}")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+        assert problems(page) == []
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_nothing_overflows_and_charts_read_at_every_width(world, browser, language, width):
+    page = sized_page(browser, width)
+    open_report(page, world[language])
+    page.evaluate("document.querySelector('#open-table tr.item').click()")
+    assert page.evaluate(OVERFLOW) == []
+    sizes = page.evaluate(CHART_TEXT)
+    assert sizes and min(sizes) >= 10, sizes
+    heights = page.evaluate("[...document.querySelectorAll('#open-table tr.item')].map(r => r.offsetHeight)")
+    assert heights and max(heights) <= 120, max(heights)  # two lines, not the ~300 px of a row with its evidence
+    for figure in page.evaluate(FIGURES):
+        assert figure["text"] in (figure["full"], figure["compact"]) and figure["title"] == figure["full"], figure
+
+
+def test_a_row_opens_its_evidence_and_history_in_place(world, browser):
+    con = world["con"]
+    page = watched_page(browser)
+    open_report(page, world["en"])
+    first = page.evaluate("window.retaguardaReport.exceptionId(window.retaguardaReport.shown()[0])")
+    page.evaluate("document.querySelector('#open-table tr.item').click()")
+    detail = page.evaluate("document.querySelector('#open-table tr.detail').innerText")
+    check_id, entity_id, evidence = con.execute(
+        "select check_id, entity_id, evidence from exceptions.ledger where exception_id = ?", [first]
+    ).fetchone()
+    assert first in detail
+    for key in json.loads(evidence):
+        assert key.replace("_", " ") in detail
+    events = con.execute(
+        "select count(*) from exceptions.ledger_events where exception_id = ? and as_of <= ?", [first, FEED_END]
+    ).fetchone()[0]
+    assert events > 0
+    assert page.evaluate("document.querySelectorAll('#open-table tr.detail .history li').length") == events
+    page.evaluate("document.querySelector('#open-table tr.item').click()")  # and closes again
+    assert page.evaluate("document.querySelectorAll('#open-table tr.detail').length") == 0
+    assert problems(page) == []
+
+
+def test_clicking_a_worst_offender_filters_the_list_to_it(world, browser):
+    con = world["con"]
+    run_id = world["runs"][FEED_END]
+    page = watched_page(browser)
+    open_report(page, world["en"])
+    for dimension in ("carrier", "sku", "owner"):
+        name = page.evaluate(f"document.querySelector('tr.pick[data-dimension=\"{dimension}\"]')?.dataset.name")
+        if name is None:
+            continue
+        page.evaluate(f"document.querySelector('tr.pick[data-dimension=\"{dimension}\"]').click()")
+        expected = con.execute(
+            "select count(distinct exception_id) from published.exception_links where run_id = ? and dimension = ? "
+            "and name = ?", [run_id, dimension, name],
+        ).fetchone()[0]
+        assert visible_rows(page) == expected > 0, dimension
+        page.evaluate("window.retaguardaReport.clearOffender(); "
+                      "document.getElementById('filter-owner').value = ''; window.retaguardaReport.applyFilters()")
+    assert problems(page) == []
+
+
+def test_report_files_are_readable_by_everyone(world):
+    for path in (world["en"], world["en"].parent / LATEST, world["pt-BR"]):
+        assert path.stat().st_mode & 0o777 == 0o644, path
