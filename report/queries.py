@@ -173,10 +173,10 @@ class ReportData:
     # check id, why the run did not evaluate it (audit.check_runs.reasons: codes and their table and column)
     not_checked: list[tuple[str, list[dict[str, str | None]]]] = field(default_factory=list)
     changes: Changes | None = None
-    # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
     ids_derived: bool = False  # every exception_id is md5(check_id|entity_id): report/sql/ids_derived.sql
     # dimension, name, exception_id: which active exceptions each worst offender (not owner) involves
     offender_members: list[tuple[str, str, str]] | pa.Table = field(default_factory=list)
+    # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
     lifecycle: list[tuple[str, datetime, str, str | None, str | None]] | pa.Table = field(default_factory=list)
 
 
@@ -249,6 +249,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
         changes=load_changes(con, publication),
+        ids_derived=_rows(con, "ids_derived")[0][0],
         offender_members=con.execute(_sql("offender_members"), {
             "run_id": publication.run_id,
             "dimensions": [o.dimension for o in chosen],

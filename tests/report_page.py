@@ -16,6 +16,15 @@ ARTIFACTS = Path(os.environ.get("RETAGUARDA_TEST_ARTIFACTS", ROOT / "test-artifa
 WIDTHS = (360, 390, 1400, 1920)
 SCREENS = {"phone": (390, 844), "desktop": (1400, 1000)}
 
+# On the report, every list row drawn and its details opened, so all the data is on the page.
+SHOW_EVERYTHING = """async () => {
+  if (!window.retaguardaReport) return;
+  await window.retaguardaReport.ready;
+  const more = document.getElementById("open-more");
+  while (!more.hidden) more.click();
+  document.querySelectorAll("#open-table tr.item").forEach(row => row.click());
+}"""
+
 
 def open_report(page, path: Path) -> None:
     """Load a report and wait until its list is drawn from the data block."""

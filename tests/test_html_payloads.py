@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import write_settings
 from headless_chromium import chromium, watched_page
+from report_page import SHOW_EVERYTHING
 
 from flows.hourly_reconciliation import hourly_reconciliation
 from simulator import simulate
@@ -25,14 +26,6 @@ from simulator import simulate
 FEED_END = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 FILES_PER_FEED = 3  # the first files of each feed get payloads in their first rows
 ROWS_PER_FILE = 2
-# On the report, every list row drawn and its details opened, so all the data is on the page.
-SHOW_EVERYTHING = """async () => {
-  if (!window.retaguardaReport) return;
-  await window.retaguardaReport.ready;
-  const more = document.getElementById("open-more");
-  while (!more.hidden) more.click();
-  document.querySelectorAll("#open-table tr.item").forEach(row => row.click());
-}"""
 _NOT_TEXT = re.compile(r"^(-?\d+(\.\d+)?|\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)$")
 
 

@@ -12,6 +12,8 @@ from string import Formatter
 
 import pytest
 from conftest import write_settings
+from headless_chromium import chromium, watched_page
+from report_page import SHOW_EVERYTHING, open_report
 
 from expectations.catalog import all_checks
 from flows.hourly_reconciliation import hourly_reconciliation
@@ -198,8 +200,7 @@ def english_strings() -> set[str]:
     return {text for text in found if len(text) >= 4 and text.lower() not in {"retaguarda", "total"}}
 
 
-def english_in(html: str, strings: set[str]) -> list[str]:
-    text = visible_text(html)
+def english_in(text: str, strings: set[str]) -> list[str]:
     return sorted(s for s in strings if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text, re.IGNORECASE))
 
 
@@ -227,19 +228,32 @@ def portuguese_run(tmp_path_factory, prefect_server) -> dict:
         }
     finally:
         con.close()
-    return {"html": summary.report_path.read_text(), "data": data, "columns": columns, "settings": settings}
+    return {"html": summary.report_path.read_text(), "report_path": summary.report_path, "data": data,
+            "columns": columns, "settings": settings}
 
 
 def test_the_portuguese_report_of_a_real_run_shows_no_english_words(portuguese_run):
     strings = english_strings()
     html = portuguese_run["html"]
     assert "Risco de ruptura: não verificada: desativada nas configurações" in html
-    assert english_in(html, strings) == []
+    assert english_in(visible_text(html), strings) == []
     # The same data in English shows those words: the list and the reading of the page find them.
     english = render_report(portuguese_run["data"], "en", ZONE, "BRL", AS_OF)
-    shown = english_in(english, strings)
+    shown = english_in(visible_text(english), strings)
     evidence = {english for english, _ in i18n.EVIDENCE_LABELS.values()}
     assert "Stockout risk" in shown and "disabled in settings" in shown and evidence & set(shown)
+
+
+def test_the_portuguese_list_drawn_with_every_detail_open_shows_no_english_words(portuguese_run):
+    # The list and its details are drawn by the page's script from data: read what the browser shows.
+    with chromium() as browser:
+        page = watched_page(browser)
+        open_report(page, portuguese_run["report_path"])
+        page.page.evaluate(SHOW_EVERYTHING)
+        text = page.page.evaluate("document.body.innerText")
+    names = portuguese_run["settings"].report.owner_names["pt-BR"]
+    assert any(name in text for name in names.values())
+    assert english_in(text, english_strings()) == []
 
 
 def test_every_evidence_field_of_every_check_has_a_portuguese_label(portuguese_run):
