@@ -18,6 +18,7 @@ import duckdb
 
 from expectations.catalog import SQL_DIR as CHECK_SQL_DIR
 from expectations.catalog import Check, all_checks
+from report.i18n import Translator
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 ROOT = SQL_DIR.parent.parent
@@ -69,6 +70,9 @@ def _value(value: Any) -> Any:
     return value
 
 
+_LABELS = Translator("en")  # the CLI speaks English, as the report's labels do
+
+
 def _evidence(text: str | None) -> list[dict[str, Any]]:
     if not text:
         return []
@@ -78,7 +82,7 @@ def _evidence(text: str | None) -> list[dict[str, Any]]:
         parsed = {"evidence": text}
     if not isinstance(parsed, dict):
         parsed = {"evidence": parsed}
-    return [{"field": key, "label": key.replace("_", " "), "value": _value(value)} for key, value in parsed.items()]
+    return [{"field": key, "label": _LABELS.field(key), "value": _value(value)} for key, value in parsed.items()]
 
 
 def _check(check_id: str, configured: dict[str, Any]) -> dict[str, Any]:
