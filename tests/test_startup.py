@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +102,25 @@ print("before", before, "entropy", entropy)
     loaded, out = loaded_modules(body, ("scipy.stats._stats_py",))
     assert "before False entropy 1.0" in out  # deferred at first, and a working module once read
     assert loaded == ["scipy.stats._stats_py"]
+
+
+def test_schedule_runs_every_hour_once_in_order_and_retries_a_failed_one():
+    from flows.schedule import run_schedule
+
+    clock = [datetime(2026, 11, 30, 10, 7, tzinfo=UTC)]
+    attempts: list[datetime] = []
+
+    def run(start: datetime) -> None:
+        attempts.append(start)
+        if start.hour == 10 and attempts.count(start) == 1:
+            raise RuntimeError("warehouse busy")
+
+    def sleep(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    done = run_schedule(run, minute=5, runs=4, now=lambda: clock[0], sleep=sleep)
+    hour = [datetime(2026, 11, 30, h, tzinfo=UTC) for h in range(9, 13)]
+    # 10:07 runs 09:00; 11:05 fails 10:00; 12:05 retries 10:00 then runs 11:00; 13:05 runs 12:00
+    assert attempts == [hour[0], hour[1], hour[1], hour[2], hour[3]]
+    assert done == hour
+    assert clock[0] == datetime(2026, 11, 30, 13, 5, tzinfo=UTC)
