@@ -123,8 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         our_counts = {r.check_id: r.unexpected_count for r in results}
         work_counts = materialised_counts(con, tuple(c for s in suites for c in s.checks), AS_OF)
         ours_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        con.execute("checkpoint")
-        con.close()  # Soda opens the file itself, read-only
+        con.close()  # written to the file on close; Soda opens it itself, read-only
         spec = Path(tmp) / "soda.json"
         spec.write_text(json.dumps({
             "database": str(Path(tmp) / "bench.duckdb"), "repeats": args.repeats,
