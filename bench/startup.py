@@ -4,7 +4,8 @@
     uv run python -m bench.startup --root . --root /tmp/old-tree   # against another checkout
 
 Each measure is a new interpreter (`python -c ...`, cwd = root, so root's modules are
-imported, with this .venv's packages), timed from outside. Repeats are interleaved across
+imported, with this .venv's packages), timed from outside: wall seconds and the child's
+CPU seconds (user + system), which a busy machine inflates far less than wall time. Repeats are interleaved across
 measures and roots, so a change in the machine's load hits both trees alike; the medians
 are printed with every repeat and the 1-minute load average before and after.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,13 +48,17 @@ def empty_warehouse(folder: Path, root: Path) -> Path:
     return settings
 
 
-def timed(code: str, root: Path) -> float:
+def timed(code: str, root: Path) -> tuple[float, float]:
+    """Wall seconds, and the child's CPU seconds (user + system), which a busy machine inflates far less."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"failed: {code}\n{done.stderr[-2000:]}")
-    return seconds
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return seconds, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="retaguarda-startup-") as tmp:
         plans = {root: plan(root, Path(tmp) / str(number)) for number, root in enumerate(roots)}
         load_before = os.getloadavg()
-        times = {(root, name): [] for root, measures in plans.items() for name in measures}
+        times: dict[tuple[Path, str], list[tuple[float, float]]] = {
+            (root, name): [] for root, measures in plans.items() for name in measures}
         for _ in range(args.repeats):
             for root, measures in plans.items():
                 for name, code in measures.items():
@@ -72,9 +79,11 @@ def main(argv: list[str] | None = None) -> None:
         load_after = os.getloadavg()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%MZ}, {os.cpu_count()} cores, "
           f"load {load_before[0]:.1f} before, {load_after[0]:.1f} after")
-    print("| tree | measure | median s | repeats |\n|---|---|---:|---|")
+    print("| tree | measure | wall s, median | CPU s, median | wall s, each | CPU s, each |\n|---|---|---:|---:|---|---|")
     for (root, name), values in times.items():
-        print(f"| {root} | {name} | {statistics.median(values):.2f} | {', '.join(f'{v:.2f}' for v in values)} |")
+        wall, cpu = [v[0] for v in values], [v[1] for v in values]
+        print(f"| {root} | {name} | {statistics.median(wall):.2f} | {statistics.median(cpu):.2f} "
+              f"| {', '.join(f'{v:.2f}' for v in wall)} | {', '.join(f'{v:.2f}' for v in cpu)} |")
 
 
 def plan(root: Path, folder: Path) -> dict[str, str]:
