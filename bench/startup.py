@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
         load_after = os.getloadavg()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%MZ}, {os.cpu_count()} cores, "
           f"load {load_before[0]:.1f} before, {load_after[0]:.1f} after")
-    print("| tree | measure | wall s, median | CPU s, median | wall s, each | CPU s, each |\n|---|---|---:|---:|---|---|")
+    print("| tree | measure | wall s, median | CPU s, median | wall s, each | CPU s, each |")
+    print("|---|---|---:|---:|---|---|")
     for (root, name), values in times.items():
         wall, cpu = [v[0] for v in values], [v[1] for v in values]
         print(f"| {root} | {name} | {statistics.median(wall):.2f} | {statistics.median(cpu):.2f} "
