@@ -32,11 +32,13 @@ def value(item: object) -> object:
 
 
 def sodacl(checks: list[dict]) -> str:
+    """One `checks for <dataset>:` section per dataset (a YAML key may appear once)."""
     lines = []
-    for check in checks:
-        lines += [f"checks for {check['dataset']}:", "  - failed rows:", f"      name: {check['id']}",
-                  "      fail query: |"]
-        lines += [f"        {line}" for line in check["sql"].splitlines()]
+    for dataset in dict.fromkeys(check["dataset"] for check in checks):
+        lines.append(f"checks for {dataset}:")
+        for check in (c for c in checks if c["dataset"] == dataset):
+            lines += ["  - failed rows:", f"      name: {check['id']}", "      fail query: |"]
+            lines += [f"        {line}" for line in check["sql"].splitlines()]
     return "\n".join(lines) + "\n"
 
 
