@@ -44,13 +44,14 @@ def sodacl(checks: list[dict]) -> str:
 
 def main() -> None:
     spec = json.loads(open(sys.argv[1]).read())
-    con = duckdb.connect(spec["database"], read_only=True)
-    con.execute("set TimeZone = 'UTC'")
-    for name, item in spec["variables"].items():
-        con.execute(f'set variable "{name}" = ?', [value(item)])
     checks_yaml = sodacl(spec["checks"])
     seconds, counts = [], {}
     for _ in range(spec["repeats"]):
+        # a connection per scan: Soda ends its scan with a rollback, which a reused connection refuses
+        con = duckdb.connect(spec["database"], read_only=True)
+        con.execute("set TimeZone = 'UTC'")
+        for name, item in spec["variables"].items():
+            con.execute(f'set variable "{name}" = ?', [value(item)])
         scan = Scan()
         scan.disable_telemetry()
         scan.set_data_source_name("duckdb")
@@ -62,6 +63,7 @@ def main() -> None:
         if scan.has_error_logs():
             raise SystemExit(scan.get_error_logs_text())
         counts = {check["name"]: check["diagnostics"].get("value") for check in scan.get_scan_results()["checks"]}
+        con.close()
     print(json.dumps({"import_s": IMPORTED, "scan_s": seconds, "counts": counts,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
