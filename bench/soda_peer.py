@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".bench-venvs" / "soda"
-SODA = ("soda-core==3.5.6", "soda-core-duckdb==3.5.6")
+SODA = ("soda-core==3.5.6", "soda-core-duckdb==3.5.6", "pytz==2026.6")  # pytz: DuckDB fetches TIMESTAMPTZ with it
 CHECKS = ("paid_amount_mismatch", "cancelled_not_refunded", "late_shipment", "no_first_scan",
           "duplicate_tracking_number", "billed_weight_mismatch")
 OURS_IMPORTS = (
