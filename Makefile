@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 # `retaguarda run` gives the temporary Prefect server 300 s to start unless
 # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS says otherwise (retaguarda/server.py).
 
-.PHONY: help setup browser demo test lint bench
+.PHONY: help setup browser demo test lint bench bench-startup bench-whole-run bench-quick bench-peer schedule
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -32,3 +32,18 @@ lint: setup ## lint only
 
 bench: setup ## the validation speed benchmark (docs/benchmarks.md)
 	uv run --frozen python -m bench.validation
+
+bench-startup: setup ## imports and start of fresh processes: flow module, GX, read-only CLI
+	uv run --frozen python -m bench.startup
+
+bench-whole-run: setup ## the whole hourly run at history 1x/10x/30x and 100k/1M lines, against the floor
+	uv run --frozen python -m bench.whole_run
+
+bench-quick: setup ## a small whole-run benchmark (a few minutes)
+	uv run --frozen python -m bench.whole_run --quick
+
+bench-peer: setup ## Soda Core on the same six checks and file (its own venv in .bench-venvs/)
+	uv run --frozen python -m bench.soda_peer
+
+schedule: setup ## the hourly schedule in one long-lived process (flows/schedule.py)
+	uv run --frozen python -m flows.schedule

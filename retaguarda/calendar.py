@@ -14,20 +14,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_data
-
 HOLIDAY_SETS = ("BR", "none")
-SUBDIVISIONS: tuple[str, ...] = tuple(holiday_data.country_holidays("BR").subdivisions)
 # Optional days ("ponto facultativo") that shops and warehouses close on, by English name.
 CLOSED_OPTIONAL_DAYS = frozenset({"Carnival", "Corpus Christi"})
+
+
+@cache
+def subdivisions() -> tuple[str, ...]:
+    """Brazil's states, as the `holidays` package names them."""
+    # `holidays` takes about 0.5 s to import: only settings that name a state, and runs, pay it
+    import holidays as holiday_data
+
+    return tuple(holiday_data.country_holidays("BR").subdivisions)
 
 
 @lru_cache(maxsize=1024)
 def brazil_holidays(year: int, subdivision: str | None = None) -> frozenset[date]:
     """Brazilian holidays of `year`: national (and the subdivision's) public days plus Carnival and Corpus Christi."""
+    import holidays as holiday_data
+
     public = holiday_data.country_holidays("BR", subdiv=subdivision, years=year, language="en_US")
     optional = holiday_data.country_holidays(
         "BR", subdiv=subdivision, years=year, language="en_US", categories=("optional",)
@@ -48,8 +56,8 @@ class BusinessCalendar:
     def __post_init__(self) -> None:
         if self.holidays not in HOLIDAY_SETS:
             raise ValueError(f"holidays must be one of {HOLIDAY_SETS}, got {self.holidays!r}")
-        if self.subdivision is not None and self.subdivision not in SUBDIVISIONS:
-            raise ValueError(f"subdivision must be one of {SUBDIVISIONS}, got {self.subdivision!r}")
+        if self.subdivision is not None and self.subdivision not in subdivisions():
+            raise ValueError(f"subdivision must be one of {subdivisions()}, got {self.subdivision!r}")
         if self.subdivision is not None and self.holidays == "none":
             raise ValueError("a subdivision needs holidays 'BR'")
         object.__setattr__(self, "extra_holidays", tuple(sorted(set(self.extra_holidays))))

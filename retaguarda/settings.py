@@ -28,7 +28,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from expectations.catalog import SEVERITIES, all_thresholds
-from retaguarda.calendar import SUBDIVISIONS, BusinessCalendar
+from retaguarda.calendar import BusinessCalendar, subdivisions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
@@ -143,8 +143,8 @@ class CalendarSettings(_Strict):
     @field_validator("subdivision")
     @classmethod
     def _known_subdivision(cls, value: str | None) -> str | None:
-        if value is not None and value not in SUBDIVISIONS:
-            raise ValueError(f"unknown subdivision {value!r}; one of {', '.join(SUBDIVISIONS)}")
+        if value is not None and value not in subdivisions():
+            raise ValueError(f"unknown subdivision {value!r}; one of {', '.join(subdivisions())}")
         return value
 
 

@@ -14,7 +14,6 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from report.build import LATEST, report_name
 from retaguarda.settings import RetentionSettings, Settings
 from warehouse.database import STAGING_MODELS, identifier
 
@@ -111,6 +110,8 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
 
 def prune_reports(con: duckdb.DuckDBPyConnection, folder: Path, retention: RetentionSettings, now: datetime) -> int:
     """Delete report files whose window is past the history age; never the latest publication's."""
+    from report.build import LATEST, report_name  # not at import: it loads the renderer (jinja2, babel)
+
     if not folder.is_dir():
         return 0
     reference = reference_time(con, now)

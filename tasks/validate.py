@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+from expectations.catalog import Check, Suite, all_checks
+from expectations.gx_import import great_expectations
+from tasks.materialise import materialised_counts, not_evaluated_checks, work_table
 
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.core.expectation_validation_result import (  # noqa: E402
-    ExpectationSuiteValidationResult,
-)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from prefect import get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
+if TYPE_CHECKING:  # GX is imported when a run validates, not with this module (docs/benchmarks.md)
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 
-from expectations.catalog import Check, Suite, all_checks  # noqa: E402
-from expectations.gx_duckdb import DuckDBDatasource  # noqa: E402
-from tasks.materialise import materialised_counts, not_evaluated_checks, work_table  # noqa: E402
+
+def _gxe() -> ModuleType:
+    great_expectations()
+    import great_expectations.expectations as gxe
+
+    return gxe
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def _check_expectation(check: Check, variables: dict[str, Any]) -> gxe.Unexpecte
     # once per run. The query names its table rather than GX's {batch}; GX prints a notice
     # into the run log for every query without {batch}, so the batch is named in a block
     # comment (one GX substitutes and the database ignores).
-    return gxe.UnexpectedRowsExpectation(
+    return _gxe().UnexpectedRowsExpectation(
         unexpected_rows_query=f"select * from {work_table(check)}\n/* stage batch: {{batch}} */",
         description=f"{check.id}: {check.catches}",
         meta={"check_id": check.id, "stage": check.stage, "severity": check.severity,
@@ -52,14 +55,14 @@ def _check_expectation(check: Check, variables: dict[str, Any]) -> gxe.Unexpecte
 
 def contract_expectation(name: str, kwargs: dict[str, Any], meta: dict[str, Any]) -> gxe.Expectation:
     """A suite YAML's `expect_column_values_to_be_unique: {...}` as GX's public class ExpectColumnValuesToBeUnique."""
-    return getattr(gxe, "".join(part.title() for part in name.split("_")))(**kwargs, meta=meta)
+    return getattr(_gxe(), "".join(part.title() for part in name.split("_")))(**kwargs, meta=meta)
 
 
 def build_suite(suite: Suite, variables: dict[str, Any], skip: frozenset[str] = frozenset()) -> gx.ExpectationSuite:
     """The stage's GX suite; the checks in `skip` (not evaluated this run) have no expectation in it."""
     expectations = [contract_expectation(name, kwargs, {"check_id": "contract"}) for name, kwargs in suite.contract]
     expectations += [_check_expectation(check, variables) for check in suite.checks if check.id not in skip]
-    return gx.ExpectationSuite(name=suite.stage, expectations=expectations)
+    return great_expectations().ExpectationSuite(name=suite.stage, expectations=expectations)
 
 
 def _raised(result: Any) -> bool:
@@ -91,7 +94,11 @@ def validate_suites_with_results(
     """
     materialised_counts(con, all_checks(suites), variables["as_of"])
     skip = frozenset(not_evaluated_checks(con))
-    context = gx.get_context(mode="ephemeral")
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from expectations.gx_duckdb import DuckDBDatasource
+
+    context = great_expectations().get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_duckdb(DuckDBDatasource.on(con, variables))
     results = []
