@@ -300,7 +300,12 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
         columns["exception_id"] = id_column.to_pylist()  # else the page computes them, as the ledger does
     columns["opened_at"] = _epoch_seconds(table.column("opened_at"))
     columns["age_business_hours"] = pc.round(pc.cast(table.column("age_business_hours"), pa.float64()), 1).to_pylist()
-    columns["amount_at_risk"] = pc.cast(table.column("amount_at_risk"), pa.float64()).to_pylist()
+    amounts = pc.cast(table.column("amount_at_risk"), pa.float64())
+    columns["amount_at_risk"] = amounts.to_pylist()
+    # Above 1e13 a double no longer holds every cent: those amounts also travel as their exact digits.
+    too_big = pc.fill_null(pc.greater_equal(pc.abs(amounts), 1e13), False)
+    exact = pc.cast(table.column("amount_at_risk"), pa.string())
+    columns["amount_exact"] = {str(row): exact[row].as_py() for row in pc.indices_nonzero(too_big).to_pylist()}
     # JSON text never holds a raw line break: one string split by the page is far smaller than a list of strings
     columns["evidence"] = "\n".join(text or "" for text in table.column("evidence").to_pylist())
 

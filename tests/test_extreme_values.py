@@ -8,10 +8,13 @@ import io
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AS_OF, insert_raw, write_settings
+from headless_chromium import chromium, watched_page
+from report_page import SHOW_EVERYTHING, open_report
 from test_checks import pay, ship
 from test_models import ORDER, line, seed_catalog
 
@@ -111,9 +114,16 @@ def test_cli_prints_extreme_values(extreme, capsys, output):
 def test_report_renders_extreme_values(extreme, capsys):
     capsys.readouterr()
     assert main(["--settings", extreme, "report"]) == OK
-    html = open(capsys.readouterr().out.strip(), encoding="utf-8").read()
-    assert "9,999,999,999,999,999.99" in html  # en digits, written out by hand
-    assert "0001-01-01 00:00 UTC" in html  # three hours before it in Sao Paulo is year 0
+    path = Path(capsys.readouterr().out.strip())
+    with chromium() as browser:  # the list is drawn by the page from its data
+        page = watched_page(browser)
+        open_report(page, path)
+        page.page.evaluate(SHOW_EVERYTHING)
+        text = page.page.evaluate("document.body.innerText")
+        csv_text = page.page.evaluate("window.retaguardaReport.csv('open')")
+    assert "9,999,999,999,999,999.99" in text  # en digits, written out by hand
+    assert "9999999999999999.99" in csv_text
+    assert "0001-01-01 00:00 UTC" in text  # three hours before it in Sao Paulo is year 0
 
 
 @pytest.mark.parametrize("language", ["en", "pt-BR"])

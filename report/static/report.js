@@ -35,15 +35,34 @@
   }
 
   // A time as report/formats.py writes it: en 2026-11-28 14:00, pt-BR 28/11/2026 14:00, in the report's zone.
+  var utcParts = new Intl.DateTimeFormat("en-US", {
+    timeZone: "UTC", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23"
+  });
+  var eraYear = new Intl.DateTimeFormat("en-US", { timeZone: settings.timezone, era: "short", year: "numeric" });
+
+  function partsOf(formatter, date) {
+    var part = {};
+    formatter.formatToParts(date).forEach(function (p) { part[p.type] = p.value; });
+    return part;
+  }
+
   function dateTime(milliseconds) {
     var date = new Date(milliseconds);
     if (isNaN(date.getTime())) return "";
-    var part = {};
-    dateParts.formatToParts(date).forEach(function (p) { part[p.type] = p.value; });
+    var formatter = dateParts, suffix = "";
+    var year = date.getUTCFullYear();
+    if (year <= 1 || year >= 9999) {
+      // as the server's formats do: in UTC, marked so, where the zone would leave years 1 to 9999
+      var local = partsOf(eraYear, date);
+      if (local.era !== "AD" || Number(local.year) > 9999) { formatter = utcParts; suffix = " UTC"; }
+    }
+    var part = partsOf(formatter, date);
+    var yyyy = ("000" + part.year).slice(-4);
     var time = part.hour + ":" + part.minute;
-    return settings.language === "en"
-      ? part.year + "-" + part.month + "-" + part.day + " " + time
-      : part.day + "/" + part.month + "/" + part.year + " " + time;
+    return (settings.language === "en"
+      ? yyyy + "-" + part.month + "-" + part.day + " " + time
+      : part.day + "/" + part.month + "/" + yyyy + " " + time) + suffix;
   }
 
   function element(tag, className, text) {
@@ -166,6 +185,11 @@
   function exceptionId(i) {
     if (list.columns.exception_id) return list.columns.exception_id[i];
     return md5(value("check_id", i) + "|" + list.columns.entity_id[i]);
+  }
+
+  function amount(i) {
+    // exact digits where a double would round them; Intl formats a decimal string exactly
+    return list.columns.amount_exact[i] || list.columns.amount_at_risk[i];
   }
 
   function label(column, i) {
@@ -314,7 +338,7 @@
     cell(row, "wide-only", label("status", i), value("acknowledged_by", i));
     cell(row, "wide-only nowrap", c.opened_at[i] === null ? "" : dateTime(c.opened_at[i] * 1000));
     cell(row, "num", c.age_business_hours[i] === null ? "" : decimals(1).format(c.age_business_hours[i]));
-    cell(row, "num nowrap", c.amount_at_risk[i] === null ? "" : money.format(c.amount_at_risk[i]));
+    cell(row, "num nowrap", c.amount_at_risk[i] === null ? "" : money.format(amount(i)));
     return row;
   }
 
@@ -462,7 +486,7 @@
       var opened = c.opened_at[i] === null ? null : new Date(c.opened_at[i] * 1000).toISOString().replace(".000Z", "+00:00");
       return [exceptionId(i), value("severity", i), value("stage", i), value("check_id", i), value("entity_type", i),
         c.entity_id[i], value("owner", i), value("status", i), value("acknowledged_by", i), opened,
-        c.age_business_hours[i], c.amount_at_risk[i], c.evidence[i]];
+        c.age_business_hours[i], amount(i), c.evidence[i]];
     });
     return csvLines(list.csv_columns, rows);
   }
