@@ -42,7 +42,7 @@ class RunSummary:
         lines += [f"not evaluated: {check_id}: {reason}" for check_id, reason in self.not_evaluated.items()]
         contract_failures = [v for v in self.validations if v.check_id == "contract" and not v.success]
         for failed in contract_failures:
-            lines.append(f"contract broken in {failed.suite}: {failed.expectation} ({failed.unexpected_count} rows)")
+            lines.append(f"contract broken in {failed.suite}: {failed.describe()} ({failed.unexpected_count} rows)")
         if self.published:
             changes = ", ".join(f"{n} {event}" for event, n in sorted(self.events.items()))
             lines.append(f"ledger: {changes or 'no change'}")

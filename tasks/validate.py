@@ -36,6 +36,10 @@ class ExpectationResult:
     success: bool
     unexpected_count: int | None
     duration_s: float
+    column: str | None = None  # a contract expectation's column
+
+    def describe(self) -> str:
+        return f"{self.expectation} on {self.column}" if self.column else self.expectation
 
 
 def _check_expectation(check: Check, variables: dict[str, Any]) -> gxe.UnexpectedRowsExpectation:
@@ -125,6 +129,7 @@ def validate_suites_with_results(
                     success=result.success,
                     unexpected_count=_unexpected_count(result),
                     duration_s=duration,
+                    column=config.kwargs.get("column"),
                 )
             )
     return results, validations
@@ -139,6 +144,6 @@ def validate_stages(
     logger = get_run_logger()
     for result in results:
         logger.info(
-            "%s %s %s: %s unexpected", result.suite, result.check_id, result.expectation, result.unexpected_count
+            "%s %s %s: %s unexpected", result.suite, result.check_id, result.describe(), result.unexpected_count
         )
     return results, validations

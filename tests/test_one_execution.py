@@ -72,3 +72,13 @@ def test_publish_refuses_work_tables_of_another_window(built):
         validate_suites(built, SETTINGS.sql_variables(AS_OF), load_catalog())
     with pytest.raises(StaleWorkError, match="not materialised for"):
         publish(built, load_catalog(), SETTINGS, "run-1", AS_OF)
+
+
+def test_contract_results_name_their_column(built):
+    catalog = load_catalog()
+    materialise_checks(built, catalog, AS_OF)
+    declared = sorted((suite.stage, kwargs.get("column")) for suite in catalog for _, kwargs in suite.contract)
+    assert any(column for _, column in declared)
+    results = [r for r in validate_suites(built, SETTINGS.sql_variables(AS_OF), catalog) if r.check_id == "contract"]
+    assert sorted((r.suite, r.column) for r in results) == declared
+    assert all(r.column in r.describe() for r in results if r.column)
