@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import threading
 from types import ModuleType
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX reads it: no usage events
@@ -34,39 +33,13 @@ def _defer(name: str) -> None:
     setattr(sys.modules[parent], child, module)
 
 
-_lock = threading.Lock()
-_preload: threading.Thread | None = None
-
-
 def great_expectations() -> ModuleType:
-    """The `great_expectations` module, imported on first call (after any preload has finished)."""
-    if _preload is not None:
-        _preload.join()  # never two threads inside GX's imports at once
-    with _lock:
-        _defer("scipy.stats")
+    """The `great_expectations` module, imported on first call, with scipy.stats deferred.
+
+    Call it before importing any GX submodule. It runs in the caller's thread: a background
+    import raced the run's own imports (GX's submodules, SQLAlchemy) into a circular ImportError.
+    """
+    _defer("scipy.stats")
     import great_expectations as gx
 
     return gx
-
-
-def _import_quietly() -> None:
-    try:
-        with _lock:
-            _defer("scipy.stats")
-        import great_expectations  # noqa: F401
-    except Exception:  # noqa: BLE001 - the validate step imports it again and reports the error
-        pass
-
-
-def preload() -> None:
-    """Start importing GX in a background thread, once per process.
-
-    A run calls this before work that leaves a core idle or releases the GIL (waiting for the
-    temporary Prefect server, DuckDB landing and models), so GX's seconds of imports overlap
-    with it instead of adding to it.
-    """
-    global _preload
-    with _lock:
-        if _preload is None and "great_expectations" not in sys.modules:
-            _preload = threading.Thread(target=_import_quietly, name="preload-great-expectations", daemon=True)
-            _preload.start()

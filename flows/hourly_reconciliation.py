@@ -13,7 +13,6 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
 from expectations.catalog import Suite, configured_catalog
-from expectations.gx_import import preload
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
@@ -141,7 +140,6 @@ def hourly_reconciliation(
 
     A Python caller gets the RunSummary either way: Prefect hands back a returned state's data.
     """
-    preload()  # GX imports in the background while the run lands and builds models
     # Everything that can be wrong with the configuration fails here, before any work.
     settings = load_settings(settings_file)
     suites = configured_catalog(settings.check_overrides())

@@ -72,10 +72,7 @@ def _check_mapping(settings: Settings) -> None:
 
 
 def _start_prefect() -> None:
-    from expectations.gx_import import preload
     from retaguarda.server import ServerStartError, start_temporary_server
-
-    preload()  # GX imports while the server starts: seconds that would otherwise add up
 
     try:
         start_temporary_server()

@@ -98,11 +98,12 @@ def validate_suites_with_results(
     """
     materialised_counts(con, all_checks(suites), variables["as_of"])
     skip = frozenset(not_evaluated_checks(con))
+    gx = great_expectations()  # first: it defers scipy.stats before any GX module loads
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from expectations.gx_duckdb import DuckDBDatasource
 
-    context = great_expectations().get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_duckdb(DuckDBDatasource.on(con, variables))
     results = []
