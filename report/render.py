@@ -28,7 +28,6 @@ from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, Open
 HERE = Path(__file__).resolve().parent
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}  # low is 1
 AGING_BUCKETS = ((0, 4, "< 4 h"), (4, 24, "4–24 h"), (24, 72, "24–72 h"), (72, None, "> 72 h"))
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?|Z)$")
 SCRIPT = (HERE / "static" / "report.js").read_text()
 
 
@@ -68,24 +67,6 @@ def _stage_order(stage: str) -> tuple[int, str]:
 
 def _number(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _evidence_value(value: Any, f: Formats, t: Translator) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return t("yes") if value else t("no")
-    if isinstance(value, int):
-        return f.number(value)
-    if isinstance(value, Decimal | float):
-        decimals = min(len(str(value).partition(".")[2]), 3)
-        return f.number(value, decimals)
-    if isinstance(value, str) and _TIMESTAMP.match(value):
-        try:
-            return f.datetime(datetime.fromisoformat(value))
-        except ValueError:
-            return value
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _headline_cards(data: ReportData, f: Formats, t: Translator) -> list[dict[str, Any]]:
