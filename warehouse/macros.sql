@@ -1,3 +1,5 @@
+-- Macros the models and the publication share, created before the core models are built.
+
 -- Business time, read from core.business_calendar (one row per local day: open_at and
 -- close_at in UTC on working days, null otherwise; hours_before = working hours from
 -- the calendar's first day up to that day's opening).
@@ -30,3 +32,20 @@ create or replace macro add_business_hours(ts, h) as (
       and business_hours_at(ts) + h
           <= calendar.hours_before + (epoch(calendar.close_at) - epoch(calendar.open_at)) / 3600
 );
+
+-- The shipments each exception concerns, for published/exception_links.sql and
+-- exception_lineage.sql: its own (evidence or entity id), else its order's, else (no order)
+-- those carrying its tracking number. `keys` names a relation of the calling query (a CTE
+-- included) with exception_id, order_id, shipment_id and tracking_number.
+create or replace macro exception_shipment_ids(keys) as table
+    select exception_id, shipment_id from query_table(keys) where shipment_id is not null
+    union
+    select keys.exception_id, shipments.shipment_id
+    from query_table(keys) as keys
+    inner join staging.shipments as shipments on keys.order_id = shipments.order_id
+    where keys.shipment_id is null
+    union
+    select keys.exception_id, shipments.shipment_id
+    from query_table(keys) as keys
+    inner join staging.shipments as shipments on keys.tracking_number = shipments.tracking_number
+    where keys.shipment_id is null and keys.order_id is null;

@@ -38,17 +38,7 @@ invoiced as (
 ),
 
 shipment_ids as (
-    select exception_id, shipment_id from keyed where shipment_id is not null
-    union
-    select keyed.exception_id, shipments.shipment_id
-    from keyed
-    inner join staging.shipments as shipments on keyed.order_id = shipments.order_id
-    where keyed.shipment_id is null
-    union
-    select keyed.exception_id, shipments.shipment_id
-    from keyed
-    inner join staging.shipments as shipments on keyed.tracking_number = shipments.tracking_number
-    where keyed.shipment_id is null and keyed.order_id is null
+    select * from exception_shipment_ids('keyed')  -- warehouse/macros.sql
 ),
 
 parcels as (
