@@ -23,17 +23,13 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
-from flows.hourly_reconciliation import land_feeds, reconcile_window
+from flows.hourly_reconciliation import _check_and_publish, land_feeds, reconcile_window
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import HOUR, Window, local_midnight, window_of
 from sources.mapping import Mapping, load_mapping
-from tasks.applicability import decide_checks
 from tasks.audit import RunRecord, RunSummary, record_run
 from tasks.connect import open_warehouse
-from tasks.materialise import materialise_checks
-from tasks.publish import publish
 from tasks.reference import staged_span
-from tasks.transform import build_models
 from warehouse.database import STAGING_MODELS, run_model, set_variables
 from warehouse.lock import writer_lock
 
@@ -154,13 +150,8 @@ def _publish_quietly(
                     if settings.source.kind == "demo" or not landed:
                         land_feeds(con, settings, mapping, summary, started)
                         landed = True
-                    summary.model_rows = build_models(con, settings, window.end)
-                    summary.not_evaluated = decide_checks(con, suites, summary.run_id, window.end)
-                    materialise_checks(con, suites, window.end, summary.not_evaluated)
                     run = RunRecord(summary.run_id, flow_run_id, window, started)
-                    publication = publish(con, suites, settings, summary.run_id, window.end, run)
-                    summary.exceptions, summary.events = publication.counts, publication.events
-                    summary.published = publication.published
+                    _check_and_publish(con, settings, suites, summary, run, full=False)
                     record_run(con, summary, flow_run_id, started, "completed")
                 except Exception as exc:
                     record_run(con, summary, flow_run_id, started, "failed", exc)

@@ -16,19 +16,19 @@ from expectations.catalog import Suite, configured_catalog
 from retaguarda.settings import Settings, load_settings
 from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
-from tasks.applicability import decide_checks_task
+from tasks.applicability import decide_checks, decide_checks_task
 from tasks.artifacts import publish_report_artifact, publish_run_artifacts
 from tasks.audit import RunRecord, RunSummary, new_serious_exceptions, record_run
 from tasks.connect import open_warehouse
 from tasks.demo import generate_demo_feed
 from tasks.extract import FEEDS, extract_feed
 from tasks.land import land_feed
-from tasks.materialise import materialise_checks_task
-from tasks.publish import publish_task
+from tasks.materialise import materialise_checks, materialise_checks_task
+from tasks.publish import publish, publish_task
 from tasks.report import build_report_task
 from tasks.retention import prune_task
 from tasks.share import deliver_earlier_alerts, share_results
-from tasks.transform import build_models_task
+from tasks.transform import build_models, build_models_task
 from tasks.validate import validate_stages
 from warehouse.lock import writer_lock
 from warehouse.reader_copy import write_reader_copy
@@ -50,17 +50,27 @@ def land_feeds(
 
 def _check_and_publish(
     con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], summary: RunSummary,
-    run: RunRecord,
+    run: RunRecord, full: bool = True,
 ) -> None:
+    """Model, check and publish one window; then (full) alert, report and prune.
+
+    A backfill's earlier windows (full False) make plain calls, not a Prefect task per step, and
+    skip GX validation, alerts, the report and pruning (flows/backfill.py).
+    """
     as_of = summary.window.end
-    summary.model_rows = build_models_task(con, settings, as_of)
-    summary.not_evaluated = decide_checks_task(con, suites, summary.run_id, as_of)
-    materialise_checks_task(con, suites, as_of, summary.not_evaluated)
-    summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
-    publication = publish_task(con, suites, settings, summary.run_id, as_of, run)
+    build, decide, materialise, publish_ = (
+        (build_models_task, decide_checks_task, materialise_checks_task, publish_task) if full
+        else (build_models, decide_checks, materialise_checks, publish)
+    )
+    summary.model_rows = build(con, settings, as_of)
+    summary.not_evaluated = decide(con, suites, summary.run_id, as_of)
+    materialise(con, suites, as_of, summary.not_evaluated)
+    if full:
+        summary.validations, validations = validate_stages(con, settings.sql_variables(as_of), suites)
+    publication = publish_(con, suites, settings, summary.run_id, as_of, run)
     summary.exceptions, summary.events = publication.counts, publication.events
     summary.published = publication.published
-    if publication.published:
+    if publication.published and full:
         summary.new_serious = new_serious_exceptions(con, summary.run_id)
         summary.alerts_sent = share_results(con, settings, summary)
         # in the flow body, not in a task: so the artifacts are the flow run's own
