@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "no_orders_due": ("no orders due in the last 7 days", "nenhum pedido com prazo nos últimos 7 dias"),
     "not_available": ("n/a", "n/d"),
-    # checks a run did not evaluate (tasks/applicability.py gives the reasons)
+    # checks a run did not evaluate (tasks/check_reasons.py words the reasons)
     "not_checked_title": ("Not checked in this run", "Não verificadas nesta execução"),
     "not_checked_note": (
         "These checks found nothing because they could not be judged; their open exceptions stay as they were.",
@@ -196,7 +196,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "charge_without_shipment": ("Charge without shipment", "Cobrança sem envio"),
 }
 
-# Why a run did not evaluate a check, by code (tasks/applicability.py REASON_WORDING, audit.check_runs.reasons).
+# Why a run did not evaluate a check, by code (tasks/check_reasons.py REASON_WORDING, audit.check_runs.reasons).
 REASONS: dict[str, tuple[str, str]] = {
     "disabled": ("disabled in settings", "desativada nas configurações"),
     "no_feed": ("no {table} feed", "sem o feed {table}"),

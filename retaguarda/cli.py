@@ -366,13 +366,14 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
     from expectations.catalog import all_checks, configured_catalog
-    from sources.mapping import MappingError, load_mapping
-    from tasks.applicability import decide_statically
+    from tasks.check_reasons import decide_statically
 
     suites = configured_catalog(settings.check_overrides())
     checks = all_checks(suites)
     mapping = None
     if settings.source.kind == "mapped":
+        from sources.mapping import MappingError, load_mapping  # only then: it brings polars
+
         try:
             mapping = load_mapping(settings.source.mapping)
         except MappingError as exc:  # its message gives every problem as file:line

@@ -15,7 +15,8 @@ from expectations.catalog import SQL_DIR as CHECKS_SQL
 from expectations.catalog import CatalogError, all_checks, configured_catalog, load_catalog, load_suite
 from retaguarda.settings import CheckOverride, load_settings
 from sources.canonical import TABLES
-from tasks.applicability import decide_checks, decide_statically
+from tasks.applicability import decide_checks
+from tasks.check_reasons import decide_statically
 from tasks.materialise import materialise_checks, work_table
 from tasks.publish import publish
 from tasks.transform import build_models
@@ -294,7 +295,7 @@ def test_runs_without_an_allocation_feed_say_so_and_invent_nothing(tmp_path, pre
 
 def test_the_reasons_read_in_portuguese():
     from report.i18n import Translator
-    from tasks.applicability import DISABLED, as_text, empty_column, no_feed
+    from tasks.check_reasons import DISABLED, as_text, empty_column, no_feed
 
     why = [no_feed("allocations"), empty_column("orders", "total_amount")]
     codes = [reason.as_row() for reason in why]

@@ -299,7 +299,7 @@ def test_every_problem_phrase_the_sql_writes_reads_in_portuguese():
 
 def test_reasons_recorded_before_codes_read_in_portuguese_after_the_migration():
     """Migration 011 gives the rows an older release wrote (English only) their codes."""
-    from tasks.applicability import as_text, empty_column, no_feed
+    from tasks.check_reasons import as_text, empty_column, no_feed
     from warehouse.database import MIGRATIONS
 
     con = connect(":memory:")

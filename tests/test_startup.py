@@ -31,10 +31,12 @@ print(json.dumps(sorted({{name for name in sys.modules for h in heavy if name ==
 """
 
 
-def loaded_modules(body: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
+def loaded_modules(
+    body: str, heavy: tuple[str, ...] = HEAVY, env: dict[str, str] | None = None
+) -> tuple[list[str], str]:
     done = subprocess.run(
         [sys.executable, "-c", LOADED.format(body=body, heavy=heavy)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True, text=True, cwd=ROOT, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     last = done.stdout.strip().splitlines()[-1]
@@ -74,6 +76,21 @@ def test_help_loads_no_heavy_module():
 def test_read_only_commands_load_no_heavy_module(empty_warehouse, command):
     loaded, out = loaded_modules(run_cli("--settings", empty_warehouse, *command))
     assert "exit 0" in out
+    assert loaded == []
+
+
+def test_check_config_loads_no_heavy_module(empty_warehouse):
+    loaded, out = loaded_modules(run_cli("--settings", empty_warehouse, "check-config"))
+    assert "exit 0" in out and "will be evaluated" in out
+    assert loaded == []
+
+
+def test_check_config_of_a_mapped_source_loads_neither_prefect_nor_gx(tmp_path):
+    mapping = ROOT / "examples" / "shop_export" / "mapping.yaml"
+    settings = write_settings(tmp_path / "settings.yaml", source={"kind": "mapped", "mapping": mapping})
+    loaded, out = loaded_modules(run_cli("--settings", settings, "check-config"),
+                                 ("great_expectations", "prefect", "flows", "simulator"))
+    assert "exit 0" in out and "mapping valid" in out
     assert loaded == []
 
 
