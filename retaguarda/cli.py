@@ -493,9 +493,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from retaguarda.server import set_startup_timeout
+    from retaguarda.server import set_startup_timeout, turn_analytics_off
 
     set_startup_timeout()  # before anything imports Prefect
+    turn_analytics_off()
     args = parser().parse_args(argv)
     from warehouse.lock import WarehouseBusy
 

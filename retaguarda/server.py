@@ -30,6 +30,17 @@ def set_startup_timeout() -> None:
     os.environ.setdefault(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS)
 
 
+# Offline, the temporary server's telemetry fails and logs a trace ("database is locked" on its
+# SQLite); GX would phone home too. The Makefile sets these; a bare `retaguarda` gets them here.
+ANALYTICS_OFF = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false"}
+
+
+def turn_analytics_off() -> None:
+    """Prefect's and GX's analytics off unless the user set them; before Prefect or GX is imported."""
+    for name, value in ANALYTICS_OFF.items():
+        os.environ.setdefault(name, value)
+
+
 def _die_with(parent: int) -> Callable[[], None]:
     def tie() -> None:
         """In the child, before exec: the kernel sends SIGTERM when the thread that started it ends."""

@@ -8,6 +8,7 @@ module the CLI imports makes these fail. The figures are in docs/benchmarks.md.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -92,6 +93,24 @@ def test_check_config_of_a_mapped_source_loads_neither_prefect_nor_gx(tmp_path):
                                  ("great_expectations", "prefect", "flows", "simulator"))
     assert "exit 0" in out and "mapping valid" in out
     assert loaded == []
+
+
+ANALYTICS = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false"}
+SEEN = "import os\nprint(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))\n"
+
+
+@pytest.mark.parametrize("given", [{}, {"DO_NOT_TRACK": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}])
+def test_the_cli_turns_analytics_off_before_prefect_unless_the_user_chose(given):
+    """Outside make nothing sets them: the CLI does, as it starts, keeping what the user set."""
+    env = {**{k: v for k, v in os.environ.items() if k not in ANALYTICS}, **given}
+    body = ("import retaguarda.cli\n" + SEEN.format(names=list(ANALYTICS))
+            + "try:\n    retaguarda.cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            + SEEN.format(names=list(ANALYTICS)))
+    loaded, out = loaded_modules(body, env=env)
+    before, after = (json.loads(line) for line in out.splitlines() if line.startswith("{"))
+    assert before == {name: given.get(name) for name in ANALYTICS}  # importing the CLI changes nothing
+    assert after == {**ANALYTICS, **given}
+    assert loaded == []  # and Prefect was not imported to do it
 
 
 def test_the_guard_sees_a_heavy_import():
