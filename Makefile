@@ -46,4 +46,4 @@ bench-peer: setup ## Soda Core on the same six checks and file (its own venv in 
 	uv run --frozen python -m bench.soda_peer
 
 schedule: setup ## the hourly schedule in one long-lived process (flows/schedule.py)
-	uv run --frozen python -m flows.schedule
+	uv run --frozen retaguarda schedule

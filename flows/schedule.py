@@ -1,7 +1,7 @@
 """The hourly schedule in one long-lived process: imports and Prefect's start paid once, not every hour.
 
-    uv run python -m flows.schedule                  # forever: each hour at minute 5
-    uv run python -m flows.schedule --minute 10 --runs 3
+    uv run retaguarda schedule                       # forever: each hour at minute 5
+    uv run retaguarda schedule --minute 10 --runs 3
 
 Prefect's own `flow.serve` and process workers start every flow run in a fresh Python
 process (`run_flow_in_subprocess`, a spawned interpreter), so each hourly run imports
@@ -18,7 +18,6 @@ backfill or a manual run.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -66,25 +65,13 @@ def run_schedule(
     return done
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minute", type=int, default=5, choices=range(60), metavar="0-59",
-                        help="minutes past each hour to run (default 5, as prefect.yaml's hourly deployment)")
-    parser.add_argument("--runs", type=int, default=None, help="stop after this many windows (default: never)")
-    parser.add_argument("--settings", default=None, help="settings YAML (default: config/defaults.yaml)")
-    args = parser.parse_args(argv)
-    from retaguarda.server import start_temporary_server
-
-    start_temporary_server()  # once for the process, unless PREFECT_API_URL names a server
+def run_hourly(settings_file: str | None, minute: int = 5, runs: int | None = None) -> list[datetime]:
+    """The hourly flow, in this process, for every due window (`retaguarda schedule`; Prefect already up)."""
     from flows.hourly_reconciliation import hourly_reconciliation
 
     def run(start: datetime) -> None:
         began = time.perf_counter()
-        hourly_reconciliation(window_start=start, settings_file=args.settings)
+        hourly_reconciliation(window_start=start, settings_file=settings_file)
         print(f"window {start:%Y-%m-%d %H:%M}Z done in {time.perf_counter() - began:.1f} s", flush=True)
 
-    run_schedule(run, minute=args.minute, runs=args.runs)
-
-
-if __name__ == "__main__":
-    main()
+    return run_schedule(run, minute=minute, runs=runs)

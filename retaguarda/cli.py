@@ -136,6 +136,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
+    _check_mapping(settings)
+    _start_prefect()  # once for the process, unless PREFECT_API_URL names a server
+    from flows.schedule import run_hourly
+
+    try:
+        run_hourly(args.settings, minute=args.minute, runs=args.runs)
+    except KeyboardInterrupt:  # Ctrl-C between or during runs: the writer lock and the run record handle it
+        pass
+    return OK
+
+
 def default_backfill_end(now: datetime, timezone: str, step: str) -> datetime:
     """The end of the last whole window of `step` before now: the last local midnight, or the last whole hour."""
     if step == "day":
@@ -446,6 +458,14 @@ def parser() -> argparse.ArgumentParser:
     fill.add_argument("--from-data", action="store_true",
                       help="start at the earliest timestamp in the configured sources' data")
     fill.add_argument("--no-resume", action="store_true", help="re-run windows that already completed")
+
+    schedule = command(
+        "schedule", cmd_schedule,
+        "reconcile every hour in this one long-lived process, oldest missed hour first (Ctrl-C stops)",
+    )
+    schedule.add_argument("--minute", type=int, default=5, choices=range(60), metavar="0-59",
+                          help="minutes past each UTC hour to run (default 5, as prefect.yaml's hourly deployment)")
+    schedule.add_argument("--runs", type=int, help="stop after this many windows (default: never)")
 
     listing = command("exceptions", cmd_exceptions, "list exceptions in the ledger (default: the active ones)")
     listing.add_argument("--stage", help="a stage of the catalog, e.g. payment")

@@ -53,6 +53,10 @@ CASES = [
      {"RETAGUARDA__WAREHOUSE": "{path: [1]}"}, "RETAGUARDA__WAREHOUSE"),
     ("missing mapping", lambda f: ["--settings", _settings(f, source={"kind": "mapped", "mapping": f / "none.yaml"}),
                                    "run"], {}, "none.yaml"),
+    ("schedule minute past 59", lambda f: ["--settings", _settings(f), "schedule", "--minute", "60"], {},
+     "invalid choice"),
+    ("schedule with a missing mapping", lambda f: ["--settings", _settings(
+        f, source={"kind": "mapped", "mapping": f / "none.yaml"}), "schedule"], {}, "none.yaml"),
     ("window not on the hour", lambda f: ["--settings", _settings(f), "run", "--window-start", "2026-11-24T10:30Z"],
      {}, "on the hour"),
     ("warehouse is a folder", lambda f: ["--settings", _warehouse_folder(f), "exceptions"], {}, "is a folder"),
