@@ -11,7 +11,8 @@ MISSING_COLUMN = "missing_column"  # the record lacks the field a required colum
 MISSING_REQUIRED = "missing_required"  # a key or required column is empty
 WRONG_TYPE = "wrong_type"  # a value that will not convert to the column's canonical type
 UNKNOWN_VALUE = "unknown_value"  # a status (or other enumerated value) outside the canonical set
-DUPLICATE_CONFLICT = "duplicate_conflict"  # rows with the same key and different content in one batch
+# rows with the same key and different content in one batch, or in two files one run lands
+DUPLICATE_CONFLICT = "duplicate_conflict"
 
 
 class Problem(NamedTuple):

@@ -1,9 +1,12 @@
-"""Quarantine decisions that need a whole batch: conflicting duplicates, the rejection threshold."""
+"""Quarantine decisions that need a whole batch or a run's files: conflicting duplicates, the rejection threshold."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+
+import polars as pl
 
 from sources.canonical import TABLES
 from sources.problems import DUPLICATE_CONFLICT, Problem
@@ -62,6 +65,75 @@ def conflicting_duplicates(mapped: list[MappedRecord]) -> dict[int, Problem]:
         for index, _ in members:
             found.setdefault(index, Problem(DUPLICATE_CONFLICT, detail))
     return found
+
+
+RecordId = tuple[str | None, int]  # a record of a file: its _file (API pages; else None) and _row_number
+
+
+def conflicts_across_files(files: list[dict[str, pl.DataFrame]]) -> list[dict[RecordId, Problem]]:
+    """Per file (its raw tables' frames), the records sharing a key with a row of another file whose content differs.
+
+    The files one run lands together have no order between them (they land at one time, and
+    may come from different sources), so, as inside one batch, there is no telling which row
+    is right: every row of such a key goes to quarantine. Identical rows are loaded.
+    """
+    found: list[dict[RecordId, Problem]] = [{} for _ in files]
+    for table, model in TABLES.items():
+        present = [(index, tables[table]) for index, tables in enumerate(files) if tables.get(table) is not None
+                   and tables[table].height]
+        if len(present) < 2:
+            continue
+        columns, key = list(model.columns), list(model.key)
+        rows = pl.concat([
+            frame.select(
+                *columns, pl.lit(index, dtype=pl.Int64).alias("_index"),
+                (pl.col("_file") if "_file" in frame.columns else pl.lit(None, dtype=pl.String)).alias("_record_file"),
+                pl.col("_row_number"),
+            )
+            for index, frame in present
+        ])
+        rows = rows.with_columns(pl.struct(columns).hash().alias("_content"))
+        clashing = (
+            rows.group_by(key)
+            .agg(pl.col("_content").n_unique().alias("contents"), pl.col("_index").n_unique().alias("files"))
+            .filter((pl.col("contents") > 1) & (pl.col("files") > 1))
+            .select(key)
+        )
+        if clashing.height == 0:
+            continue
+        members = rows.join(clashing, on=key, how="inner", nulls_equal=True)
+        for group in members.partition_by(key, maintain_order=True):
+            first = group.row(0, named=True)
+            key_text = ", ".join(f"{column}={first[column]}" for column in key)
+            detail = f"{table} {key_text}: {group.height} rows in {group['_index'].n_unique()} files disagree"
+            for index, record_file, row_number in group.select("_index", "_record_file", "_row_number").iter_rows():
+                found[index].setdefault((record_file, row_number), Problem(DUPLICATE_CONFLICT, detail))
+    return found
+
+
+def record_rows(tables: dict[str, pl.DataFrame], record: RecordId) -> dict[str, list[dict]]:
+    """A record's canonical rows in a file's frames, table by table (the record as mapped)."""
+    record_file, row_number = record
+    rows = {}
+    for table, frame in tables.items():
+        match = pl.col("_row_number") == row_number
+        if record_file is not None and "_file" in frame.columns:
+            match &= pl.col("_file") == record_file
+        picked = frame.filter(match).select(list(TABLES[table].columns)).to_dicts()
+        if picked:
+            rows[table] = picked
+    return rows
+
+
+def conflict_quarantined(tables: dict[str, pl.DataFrame], record: RecordId, problem: Problem) -> Quarantined:
+    """The quarantine row of a record set aside by conflicts_across_files: its first table's, with its keys."""
+    rows = record_rows(tables, record)
+    table = next(iter(rows))
+    entity_key, order_id = keys_of(table, rows)
+    return Quarantined(
+        record[1], table, problem.reason, problem.detail, json.dumps(rows, ensure_ascii=False), record[0],
+        entity_key, order_id,
+    )
 
 
 def check_rejections(source: str, rows_in: int, rejected: list[tuple[str, Quarantined]], max_pct: float) -> None:

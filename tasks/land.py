@@ -7,6 +7,7 @@ source's new high-water mark.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from datetime import datetime
@@ -16,7 +17,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from sources.quarantine import Quarantined, check_rejections
+from sources.quarantine import Quarantined, check_rejections, conflict_quarantined, conflicts_across_files
 from sources.state import advance_high_water_mark
 from sources.state import already_landed as already_landed
 from tasks.extract import ExtractedFile
@@ -89,12 +90,32 @@ def land_file(
     return extracted.rows_loaded
 
 
+def set_aside_conflicts(files: list[ExtractedFile]) -> list[ExtractedFile]:
+    """The files with each record that disagrees with another file on a key moved to their quarantine."""
+    conflicts = conflicts_across_files([file.tables for file in files])
+    changed = []
+    for file, records in zip(files, conflicts, strict=True):
+        if not records:
+            changed.append(file)
+            continue
+        quarantined = tuple(conflict_quarantined(file.tables, record, problem) for record, problem in records.items())
+        gone = pl.DataFrame({"_file": [f for f, _ in records], "_row_number": [n for _, n in records]},
+                            schema={"_file": pl.String, "_row_number": pl.Int64})
+        kept = {}
+        for table, frame in file.tables.items():  # a record's rows in every table: an order with its lines
+            on = ["_file", "_row_number"] if "_file" in frame.columns else ["_row_number"]
+            kept[table] = frame.join(gone.select(on), on=on, how="anti", nulls_equal=True)
+        changed.append(dataclasses.replace(file, tables=kept, quarantine=file.quarantine + quarantined))
+    return changed
+
+
 def land_files(
     con: duckdb.DuckDBPyConnection, extracted: list[ExtractedFile], run_id: str, loaded_at: datetime,
     max_rejected_pct: float | None = None,
 ) -> int:
     """Land new files; with a threshold, first fail if any source quarantines too large a share."""
     new = [file for file in extracted if not already_landed(con, file.source or file.feed, file.sha256)]
+    new = set_aside_conflicts(new)
     if max_rejected_pct is not None:
         per_source: dict[str, list[ExtractedFile]] = defaultdict(list)
         for file in new:

@@ -123,6 +123,54 @@ def test_a_file_is_landed_once(warehouse, tmp_path):
     assert rows(warehouse, "select count(*) from raw.orders") == [(2,)]
 
 
+def test_two_files_of_one_run_that_disagree_on_a_key_are_quarantined(warehouse, tmp_path):
+    """As inside one file: no telling which is right, so every row of the key waits in quarantine."""
+    (tmp_path / "pedidos-a.csv").write_text(
+        HEADER
+        + "1;Pago;20/11/2026 10:02;219,80;20/11/2026 10:05\n"  # the other file says 209,80
+        + "2;Pago;20/11/2026 11:02;19,80;20/11/2026 11:05\n"  # the other file says the same
+    )
+    (tmp_path / "loja-b.csv").write_text(
+        HEADER
+        + "2;Pago;20/11/2026 11:02;19,80;20/11/2026 11:05\n"
+        + "1;Pago;20/11/2026 10:02;209,80;20/11/2026 10:05\n"
+        + "1;Entregue;20/11/2026 10:02;219,80;21/11/2026 08:00\n"  # a later version: a key of its own
+    )
+    second = ORDERS_CSV.format(files="loja-b.csv").replace("source: loja", "source: loja-b")
+    land_all(warehouse, mapping_file(tmp_path, ORDERS_CSV.format(files="pedidos-a.csv"), second))
+
+    quarantined = rows(warehouse, "select _source, _row_number, reason, detail, entity_key, order_id "
+                                  "from raw.quarantine order by _source")
+    detail = "orders order_id=1, updated_at=2026-11-20T13:05:00Z: 2 rows in 2 files disagree"
+    assert quarantined == [
+        ("loja", 1, "duplicate_conflict", detail, "order_id=1", "1"),
+        ("loja-b", 2, "duplicate_conflict", detail, "order_id=1", "1"),
+    ]
+    record = json.loads(rows(warehouse, "select record from raw.quarantine where _source = 'loja-b'")[0][0])
+    assert record["orders"][0]["total_amount"] == "209.80"
+    assert rows(warehouse, "select _source, order_id, status, _row_number from raw.orders order by all") == [
+        ("loja", "2", "paid", 2), ("loja-b", "1", "delivered", 3), ("loja-b", "2", "paid", 1),
+    ]
+    assert sorted(rows(warehouse, "select source, rows_in, rows_loaded, rows_rejected from audit.batches")) == [
+        ("loja", 2, 1, 1), ("loja-b", 3, 2, 1),
+    ]
+    assert_rows_add_up(warehouse)
+
+
+def test_a_later_run_that_disagrees_replaces_what_landed(warehouse, tmp_path):
+    """Across runs the files have an order: the last landed is the latest delivery (staging keeps it)."""
+    (tmp_path / "pedidos-1.csv").write_text(HEADER + "1;Pago;20/11/2026 10:02;219,80;20/11/2026 10:05\n")
+    mapping = mapping_file(tmp_path, ORDERS_CSV.format(files="pedidos*.csv"))
+    land_all(warehouse, mapping)
+    (tmp_path / "pedidos-2.csv").write_text(HEADER + "1;Pago;20/11/2026 10:02;209,80;20/11/2026 10:05\n")
+    for feed in FEEDS:
+        files = extract_new_input(warehouse, mapping, feed)
+        land_files(warehouse, files, "run-2", AS_OF.replace(hour=16), mapping.max_rejected_pct)
+    assert rows(warehouse, "select count(*) from raw.quarantine") == [(0,)]
+    run_model(warehouse, "staging", "orders")
+    assert rows(warehouse, "select total_amount::varchar from staging.orders") == [("209.80",)]
+
+
 def test_schema_drift_is_reported(warehouse, tmp_path):
     (tmp_path / "pedidos.csv").write_text(
         "Pedido;Situacao;Data;Valor total;Atualizado;Cupom\n1;Pago;20/11/2026 10:02;219,80;20/11/2026 10:05;BF10\n"
