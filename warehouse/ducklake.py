@@ -31,7 +31,7 @@ from warehouse.database import WarehouseBusy, WarehouseError, prepare_session
 ALIAS = "lake"
 # Extensions come from PyPI packages (duckdb-extension-<name>), never from the network.
 EXTENSIONS = ("ducklake", "postgres_scanner", "sqlite_scanner")
-_CONSTRAINT = re.compile(r",\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
+_CONSTRAINT = re.compile(r",(\s*--[^\n]*)?\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
 _INLINE = re.compile(r"\s+(primary key|unique)\b(?=\s*(,|\)|--|\n))", re.IGNORECASE)
 
 
@@ -111,7 +111,7 @@ def connect(lake: Lake, read_only: bool = False, snapshot_version: int | None = 
 
 def dialect(sql: str) -> str:
     """Our DDL as DuckLake takes it: no PRIMARY KEY or UNIQUE (the upserts keep keys themselves)."""
-    return _INLINE.sub("", _CONSTRAINT.sub("", sql))
+    return _INLINE.sub("", _CONSTRAINT.sub(lambda found: found.group(1) or "", sql))
 
 
 # --- the writer lock --------------------------------------------------------------------
