@@ -178,7 +178,7 @@ def test_one_writer_per_shop_and_a_killed_writer_frees_it(lake_db, tmp_path):
 def test_cli_exits_3_while_a_run_holds_the_lake(two_hours):
     settings, _ = two_hours["ducklake"]
     with writer_lock(load_settings(settings).warehouse.target, "a test holding it"):
-        assert main(["--settings", settings, "ack", "0", "--by", "ana"]) == 3
+        assert main(["--settings", settings, "ack", "0", "--by", "ana", "--note", "mine"]) == 3
 
 
 def test_migrations_on_a_sqlite_catalog(tmp_path):
