@@ -105,7 +105,8 @@ print("ready", flush=True)
 while not os.path.exists(stop):
     con = open_reader(target)
     run = con.execute("select run_id from exceptions.publications order by as_of desc, published_at desc limit 1")
-    ledger = con.execute("select md5(string_agg(exception_id || status, ',' order by exception_id)) from exceptions.ledger")
+    ledger = con.execute("select md5(string_agg(exception_id || status, ',' order by exception_id)) "
+                         "from exceptions.ledger")
     print(json.dumps([run.fetchone()[0], ledger.fetchone()[0]]), flush=True)
     con.close()
 """
@@ -197,4 +198,6 @@ def test_dialect_drops_keys_and_keeps_the_rest():
         "create table a (id varchar primary key, n int not null);\n"
         "create table b (x varchar, y varchar,  -- why\n    primary key (x, y)\n);"
     )
-    assert dialect(ddl) == "create table a (id varchar, n int not null);\ncreate table b (x varchar, y varchar  -- why\n);"
+    assert dialect(ddl) == (
+        "create table a (id varchar, n int not null);\ncreate table b (x varchar, y varchar  -- why\n);"
+    )
