@@ -52,6 +52,8 @@ class PostgresServer:
             nobody = pwd.getpwnam("nobody")
             os.chown(self.folder, nobody.pw_uid, nobody.pw_gid)
             self.prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+        # the server stops when the test process dies, however it dies: no server outlives a killed session
+        self.die_with_us = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
 
     def start(self) -> PostgresServer:
         subprocess.run(
@@ -60,7 +62,8 @@ class PostgresServer:
             check=True, capture_output=True, cwd=self.folder,
         )
         self.process = subprocess.Popen(
-            [*self.prefix, _binary("postgres"), "-D", str(self.data), "-p", str(self.port),
+            [*(self.prefix or self.die_with_us), *(["--pdeathsig", "TERM"] if self.prefix else []),
+             _binary("postgres"), "-D", str(self.data), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
              "-c", "fsync=off", "-c", "max_connections=200"],
             stdout=subprocess.DEVNULL, stderr=(self.folder / "server.log").open("w"), cwd=self.folder,
