@@ -455,8 +455,18 @@ def _sources(
         _Environment(settings_cls, environ),
         *layers,
         *files,
+        *_tenant_defaults(settings_cls, tenant),
         _SettingsFile(settings_cls, DEFAULTS_FILE, ROOT, tenant),
     )
+
+
+def _tenant_defaults(settings_cls: type[BaseSettings], tenant: str | None) -> list[PydanticBaseSettingsSource]:
+    """Defaults a named tenant gets above config/defaults.yaml, below every file: a DuckLake warehouse's
+    metadata schema is the tenant's name (when the warehouse settings have one)."""
+    warehouse = settings_cls.model_fields["warehouse"].annotation
+    if tenant is None or "metadata_schema" not in getattr(warehouse, "model_fields", {}):
+        return []
+    return [InitSettingsSource(settings_cls, {"warehouse": {"metadata_schema": tenant}})]
 
 
 def _env_name(loc: tuple) -> str:
