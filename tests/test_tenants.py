@@ -150,7 +150,8 @@ def test_names_of_reports_artifacts_and_digests():
     assert digest([change], "w", "logistics")[0].startswith("Retaguarda w for logistics")
 
 
-def test_the_cli_lists_tenants_and_refuses_bad_ones(tree, capsys):
+def test_the_cli_lists_tenants_and_refuses_bad_ones(tree, capsys, monkeypatch):
+    monkeypatch.setenv(TENANTS_VARIABLE, str(tree))  # main() sets it from --tenants: restored after the test
     assert main(["--tenants", str(tree), "tenants", "--output", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:] == [f"alpha,{tree / 'shops/alpha/warehouse.duckdb'},,never run,",

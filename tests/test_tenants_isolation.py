@@ -8,6 +8,7 @@ only the exception ids differ, by the tenant's name.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.hourly_reconciliation import hourly_reconciliation
+from retaguarda.cli import main
 from retaguarda.tenants import TENANTS_VARIABLE, load_tenant
 
 FIRST = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon in both shops' calendars
@@ -165,3 +167,19 @@ def test_runs_artifacts_and_reports_are_named_for_the_tenant(runs, name):
     assert flow_run.name.startswith(f"{name} ")
     key = name.replace("_", "-")
     assert keys == {f"{key}-reconciliation-summary", f"{key}-changes", f"{key}-exception-report"}
+
+
+def test_the_cli_reads_each_tenants_own_warehouse(runs, capsys, monkeypatch):
+    folder = str(runs["tenants"])
+    monkeypatch.setenv(TENANTS_VARIABLE, folder)  # main() sets it from --tenants: restored after the test
+    assert main(["--tenants", folder, "tenants", "--output", "json"]) == 0
+    listed = {row["tenant"]: row for row in json.loads(capsys.readouterr().out)}
+    assert set(listed) == set(TENANTS)
+    for name in TENANTS:
+        assert datetime.fromisoformat(listed[name]["last_window_start"]) == HOURS[-1]
+        assert listed[name]["last_status"] == "completed"
+        assert main(["--tenants", folder, "exceptions", "--all", "--output", "json", "-t", name]) == 0
+        shown = {row["id"] for row in json.loads(capsys.readouterr().out)}
+        active = _read(runs["tenants"] / "shops" / name / "warehouse.duckdb",
+                       "select exception_id[:12] from exceptions.ledger where status <> 'resolved'")
+        assert shown == {i for (i,) in active}
