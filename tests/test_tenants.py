@@ -169,3 +169,14 @@ def test_the_example_tree_loads_three_shops_apart():
     assert all(s.warehouse.path.resolve().is_relative_to(ROOT / "data" / "tenants") for s in shops.values())
     assert {s.calendar.subdivision for s in shops.values()} == {"SP", "RJ", None}
     assert {s.report.language for s in shops.values()} == {"en", "pt-BR"}
+
+
+def test_the_cli_exits_2_naming_a_missing_or_overlapping_tenant(tree, capsys, monkeypatch):
+    monkeypatch.setenv(TENANTS_VARIABLE, str(tree))
+    assert main(["-t", "gamma", "runs"]) == 2
+    assert "no tenant 'gamma'" in capsys.readouterr().err
+    write(tree / "alpha.yaml", {"report": {"dir": "shops/beta/reports"}})
+    assert main(["-t", "beta", "runs"]) == 2
+    assert "tenant beta and tenant alpha share the report folder" in capsys.readouterr().err
+    assert main(["tenants"]) == 2
+    assert "share the report folder" in capsys.readouterr().err
