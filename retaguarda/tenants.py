@@ -84,10 +84,19 @@ def _load(name: str, where: Path, settings_file: Path | str | None, environ: Map
         raise TenantError(f"tenant {name}: {exc}") from exc
 
 
+def _warehouse(settings: Settings) -> str:
+    """Where a tenant's tables are: its DuckDB file; in a DuckLake (`warehouse.kind: ducklake`), which
+    tenants share by design, its metadata schema there."""
+    where = str(Path(settings.warehouse.path).resolve())
+    if getattr(settings.warehouse, "kind", "duckdb") == "ducklake":
+        return f"{where}, metadata schema {settings.warehouse.metadata_schema}"
+    return where
+
+
 SHARED_PLACES = {  # what two tenants may never share: label -> where it is in the settings
-    "warehouse": lambda s: s.warehouse.path,
-    "report folder": lambda s: s.report.dir,
-    "export folder": lambda s: s.ledger.export_dir,
+    "warehouse": _warehouse,
+    "report folder": lambda s: str(Path(s.report.dir).resolve()),
+    "export folder": lambda s: str(Path(s.ledger.export_dir).resolve()),
 }
 SINGLE_SHOP = "the single-shop settings"
 
@@ -96,9 +105,9 @@ def _shared(name: str, settings: Settings, others: Mapping[str, Settings]) -> li
     """One sentence per place `name` shares with one of `others`."""
     problems = []
     for label, place in SHARED_PLACES.items():
-        mine = Path(place(settings)).resolve()
+        mine = place(settings)
         for other, theirs in others.items():
-            if other != name and Path(place(theirs)).resolve() == mine:
+            if other != name and place(theirs) == mine:
                 who = SINGLE_SHOP if other == SINGLE_SHOP else f"tenant {other}"
                 problems.append(f"tenant {name} and {who} share the {label} {mine}")
     return problems
