@@ -10,6 +10,7 @@ sessions), as if its machine had died.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POOL = "retaguarda-process"
+_PR_SET_PDEATHSIG = 1
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 
 
@@ -47,6 +49,11 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+def _die_with_us() -> None:
+    """In the child, before exec: the kernel sends SIGTERM when the test process dies, even by SIGKILL."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _kill_tree(process: subprocess.Popen, sig: int) -> None:
@@ -81,6 +88,8 @@ class PrefectCluster:
             "PREFECT_UI_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "2",  # pick runs up quickly; the default is 10 s
             "PREFECT_LOGGING_LEVEL": "INFO",
+            # prefect.yaml's cron would start runs of its own for the current hour: tests start theirs
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
         }
         if database_url:
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
@@ -91,7 +100,7 @@ class PrefectCluster:
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("ab")
         return subprocess.Popen([sys.executable, "-m", "prefect", *args], cwd=ROOT, env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_us)
 
     def _prefect(self, *args: str) -> None:
         done = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", *args], cwd=ROOT, env=self.env,
