@@ -39,10 +39,8 @@ def write_tenants(folder: Path, warehouse: dict) -> Path:
         "report": {"dir": "{tenant}/reports"},
     }
     (folder / "defaults.yaml").write_text(yaml.safe_dump(shared))
-    for seed, name in enumerate([*HEALTHY, *LATER], start=11):
+    for seed, name in enumerate([*HEALTHY, *LATER, VICTIM], start=11):
         (folder / f"{name}.yaml").write_text(yaml.safe_dump({"demo": {"seed": seed}}))
-    # a bigger world, so that its run is still going when its worker is killed
-    (folder / f"{VICTIM}.yaml").write_text(yaml.safe_dump({"demo": {"seed": 3, "days": 3, "orders_per_hour": 8}}))
     (folder / f"{BROKEN}.yaml").write_text(yaml.safe_dump({"source": {"kind": "mapped", "mapping": "nowhere.yaml"}}))
     return folder
 
