@@ -368,7 +368,7 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for name, theirs in tenants.items():
         last = _last_run(theirs) or (None, "never run", None)
-        rows.append((name, str(theirs.warehouse.path), *last))
+        rows.append((name, os.path.normpath(theirs.warehouse.path), *last))
     columns = ["tenant", "warehouse", "last_window_start", "last_status", "last_started"]
     print_rows(columns, rows, args.output, {"last_window_start", "last_started"}, ZoneInfo("UTC"), datetime.now(UTC))
     if args.output == "table":

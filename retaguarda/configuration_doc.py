@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel
 
 from retaguarda.settings import DEFAULTS_FILE, ENV_PREFIX, ROOT, SETTINGS_FILE_VARIABLE, Settings
+from retaguarda.tenants import SHARED_FILE, TENANTS_VARIABLE
 
 TARGET = ROOT / "docs" / "configuration.md"
 
@@ -27,8 +28,17 @@ Settings are read in this order, each overriding the one before:
 1. `config/defaults.yaml`: every default, in the repository, but the thresholds': each is declared
    with its default in the suite of the checks that read it (`expectations/<stage>.yaml`);
 2. a settings file: `--settings FILE`, the flow's `settings_file` parameter, or `{SETTINGS_FILE_VARIABLE}`;
-3. the environment: `{ENV_PREFIX}<SECTION>__<KEY>=value` (value read as YAML), e.g.
+3. for a tenant (`--tenant NAME`, the flows' `tenant` parameter): the tenants' shared file
+   `tenants/{SHARED_FILE}` (optional), then the tenant's own `tenants/NAME.yaml`;
+4. the environment: `{ENV_PREFIX}<SECTION>__<KEY>=value` (value read as YAML), e.g.
    `{ENV_PREFIX}THRESHOLDS__PAYMENT_SLA_HOURS=72`.
+
+The tenants folder is `--tenants FOLDER`, else `{TENANTS_VARIABLE}`, else `tenants/` beside the
+settings file, else `tenants/` in the repository. In a tenant's files and the files below them,
+`{{tenant}}` in any string is the tenant's name (quote it in YAML's flow style:
+`{{path: "data/{{tenant}}/retaguarda.duckdb"}}`). Two tenants, or a tenant and the single-shop
+settings, may not share a warehouse, report folder or export folder: loading refuses, naming
+both. See the README, "Many shops".
 
 A relative path is relative to where it was written: in a settings file, to that file's folder;
 in `config/defaults.yaml`, to the repository root (the folder above `config/`, so the default
@@ -57,7 +67,7 @@ def rows(defaults: dict[str, Any]) -> list[str]:
                 default = defaults[section].get(key, sub.default)
                 lines.append(f"| `{section}.{key}` | {_default(default)} | {sub.description} |")
         else:
-            lines.append(f"| `{section}` | {_default(defaults[section])} | {field.description} |")
+            lines.append(f"| `{section}` | {_default(defaults.get(section, field.default))} | {field.description} |")
     return lines
 
 

@@ -398,7 +398,7 @@ class _SettingsFile(YamlConfigSettingsSource):
             raise SettingsError(f"{file_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         if not isinstance(data, dict):
             raise SettingsError(f"{file_path}: expected a mapping of sections at the top level")
-        if "tenant" in data:
+        if data.get("tenant") is not None:
             raise SettingsError(f"{file_path}: `tenant` is not set in a file: the file's name names the tenant")
         if self.tenant is not None:
             data = _with_tenant(data, self.tenant)
