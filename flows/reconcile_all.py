@@ -7,6 +7,7 @@ A tenant that fails or crashes stops no other; the parent ends Failed naming the
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,13 +60,14 @@ ONE_SHOP = "(one shop)"
 
 
 def _names(tenants: list[str] | None, settings_file: str | None) -> list[str]:
-    """The tenants named, else every tenant in the tenants folder; without a folder, the single shop."""
-    from retaguarda.tenants import tenant_names, tenants_folder
+    """The tenants named, else every tenant in the tenants folder; no folder asked for or found: the single shop."""
+    from retaguarda.tenants import TENANTS_VARIABLE, tenant_names, tenants_folder
 
     if tenants:
         return list(tenants)
-    if not tenants_folder(None, settings_file).is_dir():
+    if not os.environ.get(TENANTS_VARIABLE) and not tenants_folder(None, settings_file).is_dir():
         return [ONE_SHOP]  # a single shop's settings, as before tenants; the child gets no tenant
+    # a folder asked for ($RETAGUARDA_TENANTS) but missing is an error, never a silent single shop
     return tenant_names(None, settings_file)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from prefect import Flow
 from prefect.cli.deploy._models import PrefectYamlModel
@@ -44,3 +45,21 @@ def test_reconcile_all_is_the_schedule_and_starts_a_deployment_that_exists():
     # the one-writer rule is per tenant (the writer lock): tenants must be able to run together
     assert tenant["concurrency_limit"]["limit"] > 1
     assert tenant["work_pool"] == named["reconcile-all/hourly"]["work_pool"]
+
+
+def test_reconcile_all_finds_the_tenants_or_the_single_shop(tmp_path, monkeypatch):
+    from flows.reconcile_all import ONE_SHOP, _names
+    from retaguarda.tenants import TenantError
+
+    settings = tmp_path / "settings.yaml"  # its folder has no tenants/: one shop, as before tenants
+    settings.write_text("{}\n")
+    monkeypatch.delenv("RETAGUARDA_TENANTS", raising=False)
+    assert _names(None, str(settings)) == [ONE_SHOP]
+    (tmp_path / "tenants").mkdir()
+    for name in ("b-shop", "a-shop", "defaults"):
+        (tmp_path / "tenants" / f"{name}.yaml").write_text("{}\n")
+    assert _names(None, str(settings)) == ["a-shop", "b-shop"]
+    assert _names(["b-shop"], str(settings)) == ["b-shop"]
+    monkeypatch.setenv("RETAGUARDA_TENANTS", str(tmp_path / "missing"))
+    with pytest.raises(TenantError, match="no tenants folder"):
+        _names(None, str(settings))
