@@ -24,7 +24,8 @@ from prefect.runtime import flow_run
 
 from expectations.catalog import Suite, configured_catalog
 from flows.hourly_reconciliation import land_feeds, reconcile_window
-from retaguarda.settings import Settings, load_settings
+from retaguarda.settings import Settings
+from retaguarda.tenants import settings_for
 from retaguarda.window import HOUR, Window, local_midnight, window_of
 from sources.mapping import Mapping, load_mapping
 from tasks.applicability import decide_checks
@@ -94,21 +95,28 @@ def earliest_in_data(settings: Settings, mapping: Mapping | None, end: datetime)
     return low
 
 
-@flow(name="backfill", log_prints=True)
+def _backfill_name() -> str:
+    """`shop-a backfill` for a tenant; the single shop keeps the name Prefect gave the run."""
+    tenant = flow_run.parameters.get("tenant")
+    return f"{tenant} backfill" if isinstance(tenant, str) else flow_run.name
+
+
+@flow(name="backfill", flow_run_name=_backfill_name, log_prints=True)
 def backfill(
     start: datetime | None,
     end: datetime,
     settings_file: str | None = None,
     resume: bool = True,
     step: str = "hour",
+    tenant: str | None = None,
 ) -> list[RunSummary]:
     """Reconcile each window of `step` in [start, end), in order; start None: from the data's earliest timestamp.
 
     With resume, windows that already completed are skipped, so re-running a backfill
     that failed picks up at the failed window. An older window never resolves what a
-    newer published run found (see tasks/publish.py).
+    newer published run found (see tasks/publish.py). `tenant`: that shop's settings and warehouse.
     """
-    settings = load_settings(settings_file)
+    settings = settings_for(settings_file, tenant)
     suites = configured_catalog(settings.check_overrides())
     mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
     timezone = settings.calendar.timezone

@@ -13,7 +13,8 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
 from expectations.catalog import Suite, configured_catalog
-from retaguarda.settings import Settings, load_settings
+from retaguarda.settings import Settings
+from retaguarda.tenants import settings_for
 from retaguarda.window import Window, hourly_window
 from sources.mapping import Mapping, builtin_mapping, load_mapping
 from tasks.applicability import decide_checks_task
@@ -79,17 +80,23 @@ def window_label(start: datetime, timezone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {zone}"
 
 
+def run_name(window_label: str, tenant: str | None) -> str:
+    """`shop-a 2026-11-30 13:00 BRT`: a tenant's runs start with its name; the single shop's do not."""
+    return window_label if tenant is None else f"{tenant} {window_label}"
+
+
 def _run_name() -> str:
-    """The flow run's name is its window, so the runs list reads by hour."""
+    """The flow run's name is its window (after the tenant, if any), so the runs list reads by hour."""
     parameters = flow_run.parameters
     start = parameters.get("window_start")
+    tenant = parameters.get("tenant")
     try:
-        timezone = load_settings(parameters.get("settings_file")).calendar.timezone
+        timezone = settings_for(parameters.get("settings_file"), tenant).calendar.timezone
         start = datetime.fromisoformat(start) if isinstance(start, str) else start
         window = hourly_window(start, timezone)
     except Exception:  # noqa: BLE001 - a bad configuration fails in the flow body, with its own message
-        return "window not resolved"
-    return window_label(window.start, timezone)
+        return run_name("window not resolved", tenant if isinstance(tenant, str) else None)
+    return run_name(window_label(window.start, timezone), tenant)
 
 
 def final_state(summary: RunSummary) -> State | RunSummary:
@@ -134,14 +141,16 @@ def reconcile_window(
 
 @flow(name="hourly-reconciliation", flow_run_name=_run_name, log_prints=True)
 def hourly_reconciliation(
-    window_start: datetime | None = None, settings_file: str | None = None
+    window_start: datetime | None = None, settings_file: str | None = None, tenant: str | None = None
 ) -> RunSummary | State:
     """Reconcile orders, stock and carrier feeds as of the end of one hourly window.
 
-    A Python caller gets the RunSummary either way: Prefect hands back a returned state's data.
+    `tenant`: reconcile that shop (`tenants/<tenant>.yaml`, see retaguarda/tenants.py) into its
+    own warehouse; None: the single-shop settings. A Python caller gets the RunSummary either
+    way: Prefect hands back a returned state's data.
     """
     # Everything that can be wrong with the configuration fails here, before any work.
-    settings = load_settings(settings_file)
+    settings = settings_for(settings_file, tenant)
     suites = configured_catalog(settings.check_overrides())
     mapping = load_mapping(settings.source.mapping) if settings.source.kind == "mapped" else None
     window = hourly_window(window_start, settings.calendar.timezone)

@@ -17,8 +17,27 @@ from warehouse.database import prepare_session
 LATEST = "latest.html"
 
 
-def report_name(as_of: datetime) -> str:
-    return f"report-{as_of.astimezone(UTC):%Y%m%dT%H%MZ}.html"
+STAMP = "%Y%m%dT%H%MZ"
+
+
+def _prefix(tenant: str | None) -> str:
+    return "report-" if tenant is None else f"report-{tenant}-"
+
+
+def report_name(as_of: datetime, tenant: str | None = None) -> str:
+    """`report-20261130T1500Z.html`; a tenant's `report-shop-a-20261130T1500Z.html`."""
+    return f"{_prefix(tenant)}{as_of.astimezone(UTC):{STAMP}}.html"
+
+
+def report_as_of(name: str, tenant: str | None = None) -> datetime | None:
+    """The window end a report file name gives (see report_name); None for a name we do not write."""
+    prefix = _prefix(tenant)
+    if not name.startswith(prefix):
+        return None
+    try:
+        return datetime.strptime(name[len(prefix):], f"{STAMP}.html").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 
@@ -32,7 +51,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
     cursor = con.cursor()  # the report's temp table and session stay off the caller's connection
     try:
         prepare_session(cursor)
-        data = load_report_data(cursor, run_id)
+        data = load_report_data(cursor, run_id, settings.tenant)
     finally:
         cursor.close()
     folder = Path(settings.report.dir)
@@ -49,7 +68,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
         validation_pages={suite: page.relative_to(folder).as_posix() for suite, page in pages.items()},
         owner_names=settings.report.owner_names.get(settings.report.language, {}),
     )
-    path = folder / report_name(data.publication.as_of)
+    path = folder / report_name(data.publication.as_of, settings.tenant)
     write_atomically(path, html)
     if data.publication.is_latest:
         write_atomically(folder / LATEST, html)

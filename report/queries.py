@@ -173,7 +173,8 @@ class ReportData:
     # check id, why the run did not evaluate it (audit.check_runs.reasons: codes and their table and column)
     not_checked: list[tuple[str, list[dict[str, str | None]]]] = field(default_factory=list)
     changes: Changes | None = None
-    ids_derived: bool = False  # every exception_id is md5(check_id|entity_id): report/sql/ids_derived.sql
+    ids_derived: bool = False  # every exception_id is md5(id_prefix + check_id|entity_id): report/sql/ids_derived.sql
+    tenant: str | None = None  # the shop the report is for; None: the single shop
     # dimension, name, exception_id: which active exceptions each worst offender (not owner) involves
     offender_members: list[tuple[str, str, str]] | pa.Table = field(default_factory=list)
     # exception_id, happened_at, kind, detail, note: report/sql/lifecycle.sql
@@ -225,7 +226,14 @@ def _trend_point(as_of: datetime, severities: list[str], counts: list[int], *res
     return TrendPoint(as_of, by_severity, *rest)
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> ReportData:
+def id_prefix(tenant: str | None) -> str:
+    """What a tenant's exception ids hash before check_id|entity_id (warehouse/ledger/next.sql)."""
+    return "" if tenant is None else f"{tenant}|"
+
+
+def load_report_data(
+    con: duckdb.DuckDBPyConnection, run_id: str | None = None, tenant: str | None = None
+) -> ReportData:
     """Everything on the page, for the latest publication or the one of `run_id`, as published then.
 
     Reads only exceptions.*, published.* and audit.check_runs. Uses a temp table, so pass a connection of its own
@@ -249,7 +257,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) 
         open_exceptions=_open_exceptions(con),
         not_checked=_rows(con, "not_checked", run_id=publication.run_id),
         changes=load_changes(con, publication),
-        ids_derived=_rows(con, "ids_derived")[0][0],
+        ids_derived=_rows(con, "ids_derived", prefix=id_prefix(tenant))[0][0],
+        tenant=tenant,
         offender_members=con.execute(_sql("offender_members"), {
             "run_id": publication.run_id,
             "dimensions": [o.dimension for o in chosen],

@@ -23,7 +23,7 @@ from report.csv_cells import FORMULA_STARTS
 from report.formats import Formats
 from report.i18n import PHRASE_FIELDS, STATUS_FIELDS, Translator
 from report.pages import TEMPLATES, csp_hash
-from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, OpenExceptions, ReportData
+from report.queries import OFFENDER_DIMENSIONS, WORST_FIRST, OpenException, OpenExceptions, ReportData, id_prefix
 
 HERE = Path(__file__).resolve().parent
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}  # low is 1
@@ -320,6 +320,7 @@ def _open_list(data: ReportData, f: Formats, t: Translator) -> dict[str, Any]:
     evidence_keys = sorted({key for row in first_of_check.to_pylist() for key in _keys(evidence[row].as_py())})
     return {
         "n": table.num_rows,
+        "id_prefix": id_prefix(data.tenant),  # what the page hashes before check_id|entity_id
         "csv_columns": list(OPEN_COLUMNS),
         "columns": columns,
         "values": values,
@@ -399,12 +400,13 @@ def render_report(
     stamp = publication.as_of.strftime("%Y%m%dT%H%MZ")
     aging = _aging(data.open_exceptions)
     open_list = _open_list(data, f, t)
-    encoding, open_data = embedded({key: open_list[key] for key in ("n", "csv_columns", "columns", "values",
-                                                                     "labels", "lifecycle", "offenders")})
+    keys = ("n", "id_prefix", "csv_columns", "columns", "values", "labels", "lifecycle", "offenders")
+    encoding, open_data = embedded({key: open_list[key] for key in keys})
     return TEMPLATES.get_template("report.html.j2").render(
         t=t,
         language=language,
-        title=f"{t('title')} — {f.datetime(publication.as_of)}",
+        title=f"{t('title')} — {data.tenant + ' — ' if data.tenant else ''}{f.datetime(publication.as_of)}",
+        tenant=data.tenant,
         as_of=f.datetime(publication.as_of),
         timezone=timezone,
         run=publication.run_id[:8],

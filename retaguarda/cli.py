@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from expectations.catalog import SEVERITIES
 from retaguarda.output import LOCAL_FORMAT, in_zone, limit_note, print_rows, zone_name
 from retaguarda.serve import DEFAULT_HOST, DEFAULT_PORT
 from retaguarda.settings import Settings, SettingsError, load_settings
+from retaguarda.tenants import TENANTS_VARIABLE, load_tenant
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
 from warehouse.database import WarehouseCorrupt, WarehouseError, WarehouseUnwritable, connect_waiting
@@ -132,7 +134,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _start_prefect()
     from flows.hourly_reconciliation import hourly_reconciliation
 
-    hourly_reconciliation(window_start=args.window_start, settings_file=args.settings)
+    hourly_reconciliation(window_start=args.window_start, settings_file=args.settings, tenant=args.tenant)
     return OK
 
 
@@ -167,7 +169,8 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(str(exc), USAGE) from exc
     end = end or default_backfill_end(datetime.now(UTC), timezone, args.step)
     summaries = backfill(
-        start=start, end=end, settings_file=args.settings, resume=not args.no_resume, step=args.step
+        start=start, end=end, settings_file=args.settings, resume=not args.no_resume, step=args.step,
+        tenant=args.tenant,
     )
     print(f"backfill done: {len(summaries)} windows run")
     return OK
@@ -345,6 +348,34 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def _last_run(settings: Settings) -> tuple | None:
+    """(window start, status, started) of the tenant's latest run, from its reader copy; None: never run."""
+    if not settings.warehouse.path.exists():
+        return None
+    con = _read_only(settings)
+    try:
+        found = con.execute(RUNS_SQL.read_text(), {"limit": 1}).fetchone()
+    finally:
+        con.close()
+    return None if found is None else (found[1], found[2], found[3])
+
+
+def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
+    from retaguarda.tenants import load_all, tenants_folder
+
+    folder = tenants_folder(args.tenants, args.settings)
+    tenants = load_all(folder, args.settings)
+    rows = []
+    for name, theirs in tenants.items():
+        last = _last_run(theirs) or (None, "never run", None)
+        rows.append((name, str(theirs.warehouse.path), *last))
+    columns = ["tenant", "warehouse", "last_window_start", "last_status", "last_started"]
+    print_rows(columns, rows, args.output, {"last_window_start", "last_started"}, ZoneInfo("UTC"), datetime.now(UTC))
+    if args.output == "table":
+        print(f"{len(rows)} tenants in {folder}")
+    return OK
+
+
 def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.retention import prune, prune_reports
     from warehouse.lock import writer_lock
@@ -354,7 +385,7 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
         con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
         try:
             deleted = prune(con, settings.retention, datetime.now(UTC))
-            reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC))
+            reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC), settings.tenant)
             if reports:
                 deleted["report files"] = reports
             write_reader_copy(con, settings.warehouse.path)
@@ -378,7 +409,8 @@ def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
         except MappingError as exc:  # its message gives every problem as file:line
             print(f"retaguarda: {exc}", file=sys.stderr)
             return USAGE
-    print(f"settings valid; {len(checks)} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
+    shop = f"tenant {settings.tenant}; " if settings.tenant else ""
+    print(f"settings valid; {shop}{len(checks)} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
     if mapping is not None:
         print(f"mapping valid: {mapping.path} ({len(mapping.spec.sources)} sources)")
     skipped = decide_statically(checks, mapping)
@@ -418,10 +450,17 @@ def parser() -> argparse.ArgumentParser:
         "5 the temporary Prefect server did not start",
     )
     settings_help = "settings YAML (default: config/defaults.yaml, or $RETAGUARDA_SETTINGS)"
+    tenant_help = "the shop: tenants/NAME.yaml over tenants/defaults.yaml (default: the single-shop settings)"
+    folder_help = ("the tenants folder (default: $RETAGUARDA_TENANTS, else tenants/ beside the settings file, "
+                   "else tenants/ in the repository)")
     root.add_argument("--settings", help=settings_help)
+    root.add_argument("-t", "--tenant", help=tenant_help)
+    root.add_argument("--tenants", metavar="FOLDER", help=folder_help)
     # also accepted after the command; SUPPRESS keeps a value given before it
     after = argparse.ArgumentParser(add_help=False)
     after.add_argument("--settings", default=argparse.SUPPRESS, help=settings_help)
+    after.add_argument("-t", "--tenant", default=argparse.SUPPRESS, help=tenant_help)
+    after.add_argument("--tenants", metavar="FOLDER", default=argparse.SUPPRESS, help=folder_help)
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
@@ -487,6 +526,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--dir", type=Path, help="the folder to serve (default: report.dir of the settings)")
 
     command("prune", cmd_prune, "apply the retention settings now")
+    listed = command("tenants", cmd_tenants, "list the tenants, their warehouse and their last run")
+    listed.add_argument("--output", choices=("table", "csv", "json"), default="table",
+                        help="table, csv or json; times in UTC")
     command("check-config", cmd_check_config, "validate the settings and the check catalog, then exit")
     return root
 
@@ -499,7 +541,12 @@ def main(argv: list[str] | None = None) -> int:
     from warehouse.lock import WarehouseBusy
 
     try:
-        settings = load_settings(args.settings)
+        if args.tenants:  # the flows run in this process and find the folder there
+            os.environ[TENANTS_VARIABLE] = str(Path(args.tenants).expanduser().resolve())
+        if args.tenant:
+            settings = load_tenant(args.tenant, settings_file=args.settings)
+        else:
+            settings = load_settings(args.settings)
         if settings.warehouse.path.is_dir():
             raise CliError(f"warehouse.path {settings.warehouse.path} is a folder, not a DuckDB file", USAGE)
         return args.handler(args, settings)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -34,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
 ENV_PREFIX = "RETAGUARDA__"
 SETTINGS_FILE_VARIABLE = "RETAGUARDA_SETTINGS"
+TENANT_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+TENANT_PLACEHOLDER = "{tenant}"
 
 
 class SettingsError(ValueError):
@@ -284,6 +287,13 @@ class Settings(BaseSettings):
     ledger: LedgerSettings
     report: ReportSettings
     alerts: AlertSettings
+    tenant: str | None = Field(
+        default=None,
+        pattern=TENANT_PATTERN,
+        description="set by `--tenant NAME` (never in a file): the shop these settings are for, "
+        "`tenants/NAME.yaml` over `tenants/defaults.yaml` ([Many shops](../README.md#many-shops)); "
+        "`null`: the single-shop default",
+    )
     checks: dict[str, CheckOverride] = Field(
         description="per-check `severity` (`low`, `medium`, `high`, `critical`), `owner` and "
         "`escalate_every_business_hours` overrides, e.g. `checks: {late_shipment: {owner: dc-sao-paulo}}`, "
@@ -307,6 +317,7 @@ class Settings(BaseSettings):
         """The values the SQL models and checks read with getvariable()."""
         return {
             "as_of": as_of,
+            "tenant": self.tenant,
             "calendar_timezone": self.calendar.timezone,
             "business_day_hours": self.calendar.close_hour - self.calendar.open_hour,
             **self.thresholds.model_dump(),
@@ -354,10 +365,22 @@ def _resolve_paths(settings_cls: type[BaseModel], data: dict[str, Any], base: Pa
     return resolved
 
 
-class _SettingsFile(YamlConfigSettingsSource):
-    """One YAML settings file; its relative paths are relative to `base`."""
+def _with_tenant(value: Any, tenant: str) -> Any:
+    """`value` with `{tenant}` in every string replaced by the tenant's name."""
+    if isinstance(value, str):
+        return value.replace(TENANT_PLACEHOLDER, tenant)
+    if isinstance(value, dict):
+        return {key: _with_tenant(item, tenant) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_tenant(item, tenant) for item in value]
+    return value
 
-    def __init__(self, settings_cls: type[BaseSettings], path: Path, base: Path) -> None:
+
+class _SettingsFile(YamlConfigSettingsSource):
+    """One YAML settings file; its relative paths are relative to `base`; `{tenant}` is the tenant's name."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path, base: Path, tenant: str | None = None) -> None:
+        self.tenant = tenant
         if path.is_dir():
             raise SettingsError(f"settings file {path} is a folder: give the YAML file in it")
         if not path.is_file():
@@ -375,6 +398,10 @@ class _SettingsFile(YamlConfigSettingsSource):
             raise SettingsError(f"{file_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         if not isinstance(data, dict):
             raise SettingsError(f"{file_path}: expected a mapping of sections at the top level")
+        if "tenant" in data:
+            raise SettingsError(f"{file_path}: `tenant` is not set in a file: the file's name names the tenant")
+        if self.tenant is not None:
+            data = _with_tenant(data, self.tenant)
         return _resolve_paths(self.settings_class, data, self.base)
 
 
@@ -405,26 +432,65 @@ class _Environment(EnvSettingsSource):
             key = name[len(prefix) :]
             if name.startswith(prefix) and key.split("__")[0] not in self.settings_cls.model_fields:
                 data[key] = value
+        if "tenant" in data:
+            raise SettingsError(f"{ENV_PREFIX}TENANT is not a setting: choose the tenant with --tenant NAME")
         return data
 
 
 def _sources(
-    settings_cls: type[BaseSettings], path: Path | str | None, environ: Mapping[str, str]
+    settings_cls: type[BaseSettings],
+    path: Path | str | None,
+    environ: Mapping[str, str],
+    tenant: str | None = None,
+    tenant_files: tuple[Path, ...] = (),
 ) -> tuple[PydanticBaseSettingsSource, ...]:
-    """Highest priority first: the environment, the settings file, the defaults."""
+    """Highest priority first: the environment, the tenant's files (most specific first), the settings file,
+    the defaults."""
     path = path or environ.get(SETTINGS_FILE_VARIABLE)
-    files = [_SettingsFile(settings_cls, Path(path), Path(path).resolve().parent)] if path else []
-    return (_Environment(settings_cls, environ), *files, _SettingsFile(settings_cls, DEFAULTS_FILE, ROOT))
+    files = [_SettingsFile(settings_cls, Path(path), Path(path).resolve().parent, tenant)] if path else []
+    layers = [_SettingsFile(settings_cls, file, file.resolve().parent, tenant) for file in tenant_files]
+    named = [InitSettingsSource(settings_cls, {"tenant": tenant})] if tenant is not None else []
+    return (
+        *named,
+        _Environment(settings_cls, environ),
+        *layers,
+        *files,
+        *_tenant_defaults(settings_cls, tenant),
+        _SettingsFile(settings_cls, DEFAULTS_FILE, ROOT, tenant),
+    )
+
+
+def _tenant_defaults(settings_cls: type[BaseSettings], tenant: str | None) -> list[PydanticBaseSettingsSource]:
+    """Defaults a named tenant gets above config/defaults.yaml, below every file: a DuckLake warehouse's
+    metadata schema is the tenant's name (when the warehouse settings have one)."""
+    warehouse = settings_cls.model_fields["warehouse"].annotation
+    if tenant is None or "metadata_schema" not in getattr(warehouse, "model_fields", {}):
+        return []
+    return [InitSettingsSource(settings_cls, {"warehouse": {"metadata_schema": tenant}})]
 
 
 def _env_name(loc: tuple) -> str:
     return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
 
 
-def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults, then the settings file (`path` or RETAGUARDA_SETTINGS), then RETAGUARDA__ variables."""
+def load_settings(
+    path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    tenant: str | None = None,
+    tenant_files: tuple[Path, ...] = (),
+) -> Settings:
+    """Defaults, then the settings file (`path` or RETAGUARDA_SETTINGS), then RETAGUARDA__ variables.
+
+    With `tenant`, its `tenant_files` (most specific first) go between the settings file and the
+    environment, with `{tenant}` in their strings (and the defaults') replaced by its name;
+    retaguarda.tenants.load_tenant finds them.
+    """
     environ = dict(os.environ if environ is None else environ)
-    sources = _sources(Settings, path, environ)
+    if tenant is not None and not re.fullmatch(TENANT_PATTERN, tenant):
+        raise SettingsError(
+            f"invalid tenant name {tenant!r}: a lowercase letter, then up to 39 lowercase letters, digits, _ or -"
+        )
+    sources = _sources(Settings, path, environ, tenant, tenant_files)
     upper_names = {name.upper() for name in environ}
     try:
         return Settings(_build_sources=(sources, {}))

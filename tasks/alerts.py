@@ -24,11 +24,15 @@ ALERTED_EVENTS = ("new", "escalated", "reopened")
 DIGEST_LINES = 50
 
 
-def digest(changes: list[Change], window: str, owner: str | None = None) -> tuple[str, str]:
-    """(subject, body) of a digest of changes; `owner`: the one owner they all belong to."""
+def digest(
+    changes: list[Change], window: str, owner: str | None = None, tenant: str | None = None
+) -> tuple[str, str]:
+    """(subject, body) of a digest of changes; `owner`: the one owner they all belong to; `tenant`: the shop."""
     counts = {event: sum(1 for c in changes if c.event == event) for event in ALERTED_EVENTS}
     whose = f" for {owner}" if owner else ""
-    subject = f"Retaguarda {window}{whose}: " + ", ".join(f"{n} {event}" for event, n in counts.items() if n)
+    shop = f"{tenant} " if tenant else ""
+    command = f"retaguarda --tenant {tenant} exceptions" if tenant else "retaguarda exceptions"
+    subject = f"Retaguarda {shop}{window}{whose}: " + ", ".join(f"{n} {event}" for event, n in counts.items() if n)
     lines = [
         f"[{c.severity}] {c.event}: {c.check_id} {c.entity_id} (id {c.exception_id[:12]}"
         + (f", owner {c.owner}" if not owner else "")
@@ -36,12 +40,14 @@ def digest(changes: list[Change], window: str, owner: str | None = None) -> tupl
         for c in changes[:DIGEST_LINES]
     ]
     if len(changes) > DIGEST_LINES:
-        lines.append(f"... and {len(changes) - DIGEST_LINES} more (retaguarda exceptions --owner {owner})"
+        lines.append(f"... and {len(changes) - DIGEST_LINES} more ({command} --owner {owner})"
                      if owner else f"... and {len(changes) - DIGEST_LINES} more")
     return subject, "\n".join(lines)
 
 
-def queue_alert(con: duckdb.DuckDBPyConnection, run_id: str, window: str, alerts: AlertSettings) -> int:
+def queue_alert(
+    con: duckdb.DuckDBPyConnection, run_id: str, window: str, alerts: AlertSettings, tenant: str | None = None
+) -> int:
     """Queue each owner's digest in the outbox (inside the publish transaction); the changes they carry."""
     changes = [c for c in run_changes(con, run_id, alerts.min_severity) if c.event in ALERTED_EVENTS]
     queued = 0
@@ -49,7 +55,7 @@ def queue_alert(con: duckdb.DuckDBPyConnection, run_id: str, window: str, alerts
         block = alerts.block_for(owner)
         if block is None:
             continue
-        subject, body = digest(theirs, window, owner)
+        subject, body = digest(theirs, window, owner, tenant)
         con.execute(
             "insert into audit.outbox (alert_id, run_id, created_at, block, subject, body, changes, owner, "
             "recipients) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -23,13 +23,22 @@ from retaguarda.serve import DEFAULT_PORT
 from retaguarda.settings import Settings
 from tasks.digest import Change, run_changes
 
-SUMMARY_KEY = "reconciliation-summary"
+SUMMARY_KEY = "reconciliation-summary"  # a tenant's keys start with its name: artifact_key()
 CHANGES_KEY = "changes"
 REPORT_KEY = "exception-report"
 CHANGES_ROWS = 200  # a run can change thousands; the table shows the worst, the ledger keeps all
 EVENTS = ("new", "reopened", "escalated", "resolved")  # in the order a reader acts on them
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 NOTHING_CHANGED = "Nothing changed in this run: no exception is new, reopened, escalated or resolved."
+
+
+def artifact_key(key: str, tenant: str | None) -> str:
+    """Prefect's artifact keys are global: a tenant's start with its name (keys allow only a-z, 0-9 and -)."""
+    return key if tenant is None else f"{tenant.replace('_', '-')}-{key}"
+
+
+def _shop(settings: Settings) -> str:
+    return f"{settings.tenant} " if settings.tenant else ""
 
 
 @cache
@@ -105,7 +114,7 @@ def summary_markdown(
         since = f"{fmt.signed(change)} since the run for the window ending {ending}"
     changed = {event: figures.total(event) for event in EVENTS}
     lines = [
-        f"# Reconciliation {window}",
+        f"# Reconciliation {_shop(settings)}{window}",
         "",
         f"**{fmt.number(active)} open** ({since}), **{fmt.money(figures.money_at_risk)}** at risk.",
         "",
@@ -172,19 +181,22 @@ def publish_run_artifacts(
     con: duckdb.DuckDBPyConnection, settings: Settings, suites: tuple[Suite, ...], run_id: str, window: str
 ) -> None:
     """The summary and the changes, on the calling flow run."""
+    shop, tenant = _shop(settings), settings.tenant
     create_markdown_artifact(
-        key=SUMMARY_KEY, markdown=summary_markdown(con, settings, suites, run_id, window),
-        description=f"Exceptions as of the end of {window}",
+        key=artifact_key(SUMMARY_KEY, tenant), markdown=summary_markdown(con, settings, suites, run_id, window),
+        description=f"Exceptions of {shop}as of the end of {window}",
     )
     rows = changes_rows(run_changes(con, run_id), _formats(settings))
     if not rows:
-        create_markdown_artifact(key=CHANGES_KEY, markdown=NOTHING_CHANGED, description=f"What {window} changed")
+        create_markdown_artifact(key=artifact_key(CHANGES_KEY, tenant), markdown=NOTHING_CHANGED,
+                                 description=f"What {shop}{window} changed")
         return
     shown = rows[:CHANGES_ROWS]
+    command = f"retaguarda --tenant {tenant} exceptions" if tenant else "retaguarda exceptions"
     create_table_artifact(
-        key=CHANGES_KEY, table=shown,
-        description=f"What {window} changed: {len(shown)} of {len(rows)} changes, new first, worst first"
-        + ("" if len(shown) == len(rows) else "; `retaguarda exceptions` lists them all"),
+        key=artifact_key(CHANGES_KEY, tenant), table=shown,
+        description=f"What {shop}{window} changed: {len(shown)} of {len(rows)} changes, new first, worst first"
+        + ("" if len(shown) == len(rows) else f"; `{command}` lists them all"),
     )
 
 
@@ -204,10 +216,10 @@ def report_markdown(path: Path, folder: Path) -> str:
 
 def publish_report_artifact(settings: Settings, path: Path, window: str) -> None:
     """A link when the reports folder is served at `report.base_url`; else where the file is."""
-    description = f"Exception report {window}"
+    description = f"Exception report {_shop(settings)}{window}"
+    key = artifact_key(REPORT_KEY, settings.tenant)
     if settings.report.base_url:
         link = f"{settings.report.base_url.rstrip('/')}/{quote(path.name)}"
-        create_link_artifact(key=REPORT_KEY, link=link, link_text=description, description=description)
+        create_link_artifact(key=key, link=link, link_text=description, description=description)
     else:
-        create_markdown_artifact(key=REPORT_KEY, markdown=report_markdown(path, path.parent),
-                                 description=description)
+        create_markdown_artifact(key=key, markdown=report_markdown(path, path.parent), description=description)

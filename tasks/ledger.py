@@ -43,13 +43,15 @@ def refresh_checks(con: duckdb.DuckDBPyConnection, suites: tuple[Suite, ...], se
 
 
 def update_ledger(
-    con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime, keep: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, run_id: str, as_of: datetime, keep: list[str] | None = None,
+    tenant: str | None = None,
 ) -> dict[str, int]:
     """Merge exceptions.current into the ledger (inside the caller's transaction); events by kind.
 
-    The rows of the checks in `keep` (not evaluated this run) stay exactly as they were.
+    The rows of the checks in `keep` (not evaluated this run) stay exactly as they were. A named
+    `tenant`'s exception ids start from its name (warehouse/ledger/next.sql).
     """
-    set_variables(con, {"severities": list(SEVERITIES)})
+    set_variables(con, {"severities": list(SEVERITIES), "tenant": tenant})
     con.execute(NEXT_SQL.read_text())
     if keep:
         con.execute("delete from ledger_next where list_contains(?, check_id)", [keep])

@@ -79,10 +79,11 @@ def publish(
         publish_exceptions(con, checks)
         refresh_checks(con, suites, settings)
         # a check not evaluated leaves its ledger rows as they were: neither resolved nor refreshed
-        events = update_ledger(con, run_id, as_of, keep=sorted(not_evaluated_checks(con)))
+        events = update_ledger(con, run_id, as_of, keep=sorted(not_evaluated_checks(con)), tenant=settings.tenant)
         snapshot_publication(con, run_id, as_of)
         write_lineage(con, run_id, as_of, lineage_tables(checks))
-        queue_alert(con, run_id, str(run.window) if run else f"{as_of:%Y-%m-%d %H:%M}Z", settings.alerts)
+        queue_alert(con, run_id, str(run.window) if run else f"{as_of:%Y-%m-%d %H:%M}Z", settings.alerts,
+                    settings.tenant)
         if run is not None:
             record_completion(con, run)
         con.execute("commit")

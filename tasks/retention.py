@@ -108,20 +108,23 @@ def prune(con: duckdb.DuckDBPyConnection, retention: RetentionSettings, now: dat
     return {table: n for table, n in deleted.items() if n}
 
 
-def prune_reports(con: duckdb.DuckDBPyConnection, folder: Path, retention: RetentionSettings, now: datetime) -> int:
-    """Delete report files whose window is past the history age; never the latest publication's."""
-    from report.build import LATEST, report_name  # not at import: it loads the renderer (jinja2, babel)
+def prune_reports(
+    con: duckdb.DuckDBPyConnection, folder: Path, retention: RetentionSettings, now: datetime,
+    tenant: str | None = None,
+) -> int:
+    """Delete report files (of `tenant`, if named) whose window is past the history age; never the latest
+    publication's."""
+    from report.build import LATEST, report_as_of, report_name  # not at import: it loads the renderer
 
     if not folder.is_dir():
         return 0
     reference = reference_time(con, now)
     cutoff = keep_from(con, reference, retention.history_days)
-    keep = {LATEST, report_name(reference)}
+    keep = {LATEST, report_name(reference, tenant)}
     deleted = 0
     for path in folder.glob("report-*.html"):
-        try:
-            as_of = datetime.strptime(path.name, "report-%Y%m%dT%H%MZ.html").replace(tzinfo=UTC)
-        except ValueError:  # not a name we write: not ours to delete
+        as_of = report_as_of(path.name, tenant)
+        if as_of is None:  # not a name we write: not ours to delete
             continue
         if path.name not in keep and as_of < cutoff:
             path.unlink()
@@ -134,7 +137,7 @@ def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime
     """Delete superseded raw rows, history and report files past the retention ages."""
     now = now or datetime.now(UTC)
     deleted = prune(con, settings.retention, now)
-    reports = prune_reports(con, Path(settings.report.dir), settings.retention, now)
+    reports = prune_reports(con, Path(settings.report.dir), settings.retention, now, settings.tenant)
     if reports:
         deleted["report files"] = reports
     get_run_logger().info("pruned: %s", deleted or "nothing")

@@ -181,10 +181,11 @@
     return rows;
   }
 
-  // The ledger's id, md5(check_id|entity_id) (warehouse/ledger/next.sql): sent only when it is not that.
+  // The ledger's id, md5(check_id|entity_id), a tenant's name and "|" first (warehouse/ledger/next.sql):
+  // sent only when it is not that.
   function exceptionId(i) {
     if (list.columns.exception_id) return list.columns.exception_id[i];
-    return md5(value("check_id", i) + "|" + list.columns.entity_id[i]);
+    return md5((list.id_prefix || "") + value("check_id", i) + "|" + list.columns.entity_id[i]);
   }
 
   function amount(i) {

@@ -4,10 +4,12 @@
 -- A new episode opens when the problem began (exceptions.current.began_at, the check's own
 -- rule), not when this run saw it; a reopened one no earlier than its last resolution, so
 -- episodes never overlap. first_seen_at keeps when the tool first saw the exception.
+-- Ids: md5(check_id|entity_id) for the single shop; a named tenant's (getvariable('tenant')) start
+-- with its name, md5(tenant|check_id|entity_id), so ids of different tenants never meet.
 create or replace temp table ledger_next as
 with found as (
     select
-        md5(check_id || '|' || entity_id) as exception_id,
+        md5(coalesce(getvariable('tenant') || '|', '') || check_id || '|' || entity_id) as exception_id,
         check_id, stage, entity_type, entity_id, owner, severity as base_severity, amount_at_risk, evidence,
         began_at
     from exceptions.current
