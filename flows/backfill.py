@@ -79,9 +79,9 @@ def completed_windows(warehouse: str) -> set[tuple[datetime, datetime]]:
 def earliest_in_data(settings: Settings, mapping: Mapping | None, end: datetime) -> datetime:
     """Land the configured sources' data and return its earliest timestamp (known at `end`)."""
     summary = RunSummary(run_id=uuid.uuid4().hex, window=Window(start=end - HOUR, end=end))
-    with writer_lock(settings.warehouse.path, "backfill reading its sources", settings.warehouse.lock_wait_seconds):
+    with writer_lock(settings.warehouse.target, "backfill reading its sources", settings.warehouse.lock_wait_seconds):
         started = datetime.now(UTC)
-        con = open_warehouse(settings.warehouse.path, started, settings.warehouse.lock_wait_seconds)
+        con = open_warehouse(settings.warehouse.target, started, settings.warehouse.lock_wait_seconds)
         try:
             land_feeds(con, settings, mapping, summary, started)
             set_variables(con, settings.sql_variables(end))
@@ -152,8 +152,8 @@ def _publish_quietly(
     flow_run_id = str(flow_run.get_id() or "")
     summaries = []
     holder = f"backfill of {len(windows) + 1} windows"
-    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
-        con = open_warehouse(settings.warehouse.path, datetime.now(UTC), settings.warehouse.lock_wait_seconds)
+    with writer_lock(settings.warehouse.target, holder, settings.warehouse.lock_wait_seconds):
+        con = open_warehouse(settings.warehouse.target, datetime.now(UTC), settings.warehouse.lock_wait_seconds)
         try:
             for number, window in enumerate(windows, start=1):
                 summary = RunSummary(run_id=uuid.uuid4().hex, window=window)

@@ -117,9 +117,9 @@ def reconcile_window(
     """Land, check and publish one window under the writer lock (`land` False: a backfill's input is in)."""
     summary = RunSummary(run_id=uuid.uuid4().hex, window=window)
     holder = f"run {summary.run_id[:8]} for {window}"
-    with writer_lock(settings.warehouse.path, holder, settings.warehouse.lock_wait_seconds):
+    with writer_lock(settings.warehouse.target, holder, settings.warehouse.lock_wait_seconds):
         started = datetime.now(UTC)  # when the run took the warehouse, after any wait for the lock
-        con = open_warehouse(settings.warehouse.path, started, settings.warehouse.lock_wait_seconds)
+        con = open_warehouse(settings.warehouse.target, started, settings.warehouse.lock_wait_seconds)
         run = RunRecord(summary.run_id, str(flow_run.get_id() or ""), window, started)
         try:
             deliver_earlier_alerts(con)  # what a run killed after publishing left in the outbox
@@ -133,7 +133,7 @@ def reconcile_window(
             raise
         finally:
             try:
-                write_reader_copy(con, settings.warehouse.path)  # readers see this run's outcome
+                write_reader_copy(con, settings.warehouse.target)  # readers see this run's outcome
             finally:
                 con.close()
     return summary

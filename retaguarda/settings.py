@@ -30,6 +30,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from expectations.catalog import SEVERITIES, all_thresholds
 from retaguarda.calendar import BusinessCalendar, subdivisions
+from warehouse.ducklake import Lake
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "defaults.yaml"
@@ -48,12 +49,57 @@ class _Strict(BaseModel):
 
 
 class WarehouseSettings(_Strict):
-    path: Path = Field(description="the DuckDB file")
+    kind: Literal["duckdb", "ducklake"] = Field(
+        default="duckdb",
+        description="`duckdb`: one embedded DuckDB file (`warehouse.path`), one machine; `ducklake`: a "
+        "DuckLake shared by many runs and machines, its catalog in PostgreSQL or SQLite "
+        "(`warehouse.catalog`) and its Parquet data under `warehouse.data_path` ([architecture](architecture.md))",
+    )
+    path: Path = Field(
+        description="the DuckDB file (kind `duckdb`), with its lock file and reader copy beside it; "
+        "unused by kind `ducklake`"
+    )
+    catalog: str | None = Field(
+        default=None,
+        description="kind `ducklake`: the DuckLake catalog, `postgres:<libpq connection string>` "
+        "(e.g. `postgres:dbname=lake host=127.0.0.1 port=5432 user=retaguarda`; a password is best "
+        "left to `PGPASSWORD` or `~/.pgpass`) or `sqlite:<file>` for one machine",
+    )
+    data_path: str | None = Field(
+        default=None,
+        description="kind `ducklake`: where the lake's Parquet files go, an absolute folder or an "
+        "`s3://` URL (credentials through a DuckDB secret); fixed by the first run into a catalog",
+    )
+    metadata_schema: str | None = Field(
+        default=None,
+        description="kind `ducklake` on PostgreSQL: the schema holding this shop's catalog tables, so one "
+        "PostgreSQL database holds many shops' lakes side by side (one writer lock per schema); "
+        "`null`: the database's default schema",
+    )
     lock_wait_seconds: float = Field(
         ge=0,
         description="a run that finds another writing the warehouse waits this long, "
         "then exits with code 3 and a message naming the holder",
     )
+
+    @model_validator(mode="after")
+    def _lake_is_complete(self) -> WarehouseSettings:
+        if self.kind == "duckdb":
+            return self
+        if not self.catalog or self.catalog.removeprefix("ducklake:").split(":", 1)[0] not in ("postgres", "sqlite"):
+            raise ValueError("warehouse.kind ducklake needs warehouse.catalog: postgres:<connection> or sqlite:<file>")
+        if not self.data_path or not (Path(self.data_path).is_absolute() or re.match(r"^[a-z0-9]+://", self.data_path)):
+            raise ValueError("warehouse.kind ducklake needs warehouse.data_path: an absolute folder or an s3:// URL")
+        if self.metadata_schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", self.metadata_schema):
+            raise ValueError("warehouse.metadata_schema must be a lowercase SQL name (letters, digits, _)")
+        return self
+
+    @property
+    def target(self) -> Path | Lake:
+        """What warehouse.access opens and warehouse.lock locks."""
+        if self.kind == "duckdb":
+            return self.path
+        return Lake(self.catalog.removeprefix("ducklake:"), self.data_path, self.metadata_schema)
 
 
 class RetentionSettings(_Strict):

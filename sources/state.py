@@ -44,10 +44,16 @@ def file_hashes(con: duckdb.DuckDBPyConnection) -> FileHashes:
 def remember_file_hashes(con: duckdb.DuckDBPyConnection, hashes: FileHashes) -> None:
     """Keep what was hashed this run; only a shortcut, so it needs no landing transaction."""
     if hashes.hashed:
-        con.executemany(
-            "insert or replace into audit.file_hashes values (?, ?, ?, ?, now())",
-            [[path, *entry] for path, entry in hashes.hashed.items()],
-        )
+        # delete then insert, not INSERT OR REPLACE: a DuckLake keeps no primary key for us
+        rows = [[path, *entry] for path, entry in hashes.hashed.items()]
+        con.execute("begin transaction")
+        try:
+            con.execute("delete from audit.file_hashes where list_contains(?, path)", [[row[0] for row in rows]])
+            con.executemany("insert into audit.file_hashes values (?, ?, ?, ?, now())", rows)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
         hashes.known |= hashes.hashed
         hashes.hashed = {}
 
@@ -72,10 +78,13 @@ def advance_high_water_mark(
     con: duckdb.DuckDBPyConnection, source: str, mark: datetime, batch_id: str, now: datetime
 ) -> None:
     """Move the mark forward (never back), inside the caller's landing transaction."""
-    con.execute(
-        "insert into audit.source_cursors values (?, ?, ?, ?) "
-        "on conflict (source) do update set high_water_mark = excluded.high_water_mark, "
-        "batch_id = excluded.batch_id, updated_at = excluded.updated_at "
-        "where excluded.high_water_mark > audit.source_cursors.high_water_mark",
-        [source, mark, batch_id, now],
-    )
+    # An update, then an insert if there was no row: no ON CONFLICT, which needs a primary key
+    # a DuckLake does not keep.
+    current = high_water_mark(con, source)
+    if current is None:
+        con.execute("insert into audit.source_cursors values (?, ?, ?, ?)", [source, mark, batch_id, now])
+    elif mark > current:
+        con.execute(
+            "update audit.source_cursors set high_water_mark = ?, batch_id = ?, updated_at = ? where source = ?",
+            [mark, batch_id, now, source],
+        )

@@ -82,10 +82,18 @@ class RunRecord:
 
 def record_completion(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     """The run is completed: called inside the publish transaction, so it commits with the publication."""
-    con.execute(
-        "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, 'completed')",
-        [run.run_id, run.flow_run_id, run.window.start, run.window.end, run.started_at, datetime.now(UTC)],
-    )
+    put_run(con, [run.run_id, run.flow_run_id, run.window.start, run.window.end, run.started_at,
+                  datetime.now(UTC), "completed"])
+
+
+def put_run(con: duckdb.DuckDBPyConnection, row: list) -> None:
+    """Insert or replace the run's row in audit.runs, keyed by run_id.
+
+    Delete then insert in the caller's transaction rather than INSERT OR REPLACE: a DuckLake
+    has no primary keys, so the key is kept here, the same way on both warehouse kinds.
+    """
+    con.execute("delete from audit.runs where run_id = ?", [row[0]])
+    con.execute("insert into audit.runs values (?, ?, ?, ?, ?, ?, ?)", row)
 
 
 def record_run(
@@ -100,10 +108,7 @@ def record_run(
     finished = datetime.now(UTC)
     con.execute("begin transaction")
     if not summary.published:
-        con.execute(
-            "insert or replace into audit.runs values (?, ?, ?, ?, ?, ?, ?)",
-            [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status],
-        )
+        put_run(con, [summary.run_id, flow_run_id, summary.window.start, summary.window.end, started, finished, status])
     if error is not None:  # why a run failed, or what failed after its publication
         con.execute(
             "insert into audit.run_errors values (?, ?, ?)",

@@ -69,7 +69,7 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as
     rows = calendar_rows(calendar, first, last)
     con.execute(
         "create or replace table core.business_calendar "
-        "(day date primary key, open_at timestamptz, close_at timestamptz, hours_before double not null)"
+        "(day date not null, open_at timestamptz, close_at timestamptz, hours_before double not null)"
     )
     days = pl.DataFrame(
         rows,
@@ -80,6 +80,6 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings, as
     con.register("calendar_days", days)
     con.execute("insert into core.business_calendar select * from calendar_days")
     con.unregister("calendar_days")
-    con.execute("create or replace table core.tracking_formats (carrier varchar primary key, pattern varchar not null)")
+    con.execute("create or replace table core.tracking_formats (carrier varchar not null, pattern varchar not null)")
     con.executemany("insert into core.tracking_formats values (?, ?)", list(settings.carriers.items()))
     return len(rows)

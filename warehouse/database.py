@@ -162,7 +162,8 @@ def sync_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, model in TABLES.items():
         con.execute(raw_table_ddl(table))
         present = {name for (name,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = 'raw' and table_name = ?",
             [table],
         ).fetchall()}
         for column in (c for c in model.columns if c not in present):
@@ -195,16 +196,35 @@ def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> Non
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'schema_version'"
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'audit' and table_name = 'schema_version'"
     ).fetchone()[0]
     if not exists:
         return 0
     return con.execute("select coalesce(max(version), 0) from audit.schema_version").fetchone()[0]
 
 
+VERSION_TABLE = (
+    "create table if not exists audit.schema_version "
+    "(version integer primary key, name varchar not null, applied_at timestamptz not null)"
+)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the session's database is a DuckLake (warehouse/ducklake.py) rather than a DuckDB file."""
+    row = con.execute("select type from duckdb_databases() where database_name = current_database()").fetchone()
+    return row is not None and row[0] == "ducklake"
+
+
 def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
-    """Bring the file to SCHEMA_VERSION; refuse a file written by a newer release."""
+    """Bring the file (or lake) to SCHEMA_VERSION; refuse one written by a newer release.
+
+    One migration set serves both kinds: on a DuckLake each file passes through its dialect
+    (no PRIMARY KEY or UNIQUE, which the upserts keep themselves).
+    """
+    from warehouse.ducklake import dialect
+
+    lake = is_lake(con)
     current = schema_version(con)
     if current > SCHEMA_VERSION:
         raise WarehouseError(
@@ -216,11 +236,9 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
             continue
         con.execute("begin transaction")
         try:
-            con.execute(migration.read_text())
-            con.execute(
-                "create table if not exists audit.schema_version "
-                "(version integer primary key, name varchar not null, applied_at timestamptz not null)"
-            )
+            sql = migration.read_text()
+            con.execute(dialect(sql) if lake else sql)
+            con.execute(dialect(VERSION_TABLE) if lake else VERSION_TABLE)
             con.execute(
                 "insert into audit.schema_version values (?, ?, ?)", [version, migration.name, now]
             )

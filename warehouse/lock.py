@@ -1,4 +1,4 @@
-"""One writer at a time: an exclusive lock file beside the warehouse."""
+"""One writer at a time: an exclusive lock file beside the warehouse, or the lake's own lock."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.database import WarehouseBusy, WarehouseUnwritable
+from warehouse.ducklake import Lake
+from warehouse.ducklake import writer_lock as lake_writer_lock
 
-__all__ = ["WarehouseBusy", "lock_path", "writer_lock"]
+__all__ = ["WarehouseBusy", "file_lock", "lock_path", "writer_lock"]
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -20,9 +22,20 @@ def lock_path(warehouse: Path) -> Path:
 
 
 @contextmanager
-def writer_lock(warehouse: Path, holder: str, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold the warehouse for writing; wait up to wait_seconds for another writer to finish."""
-    path = lock_path(warehouse)
+def writer_lock(warehouse: Path | Lake, holder: str, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold the warehouse (a DuckDB file, or one shop's DuckLake) for writing; wait up to wait_seconds."""
+    if isinstance(warehouse, Lake):
+        with lake_writer_lock(warehouse, holder, wait_seconds):
+            yield
+        return
+    with file_lock(warehouse, str(warehouse), holder, wait_seconds):
+        yield
+
+
+@contextmanager
+def file_lock(beside: Path, name: str, holder: str, wait_seconds: float = 0) -> Iterator[None]:
+    """An exclusive lock file `<beside>.lock`, naming its holder; the kernel drops it when the process dies."""
+    path = lock_path(beside)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a+")
@@ -38,7 +51,7 @@ def writer_lock(warehouse: Path, holder: str, wait_seconds: float = 0) -> Iterat
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     raise WarehouseBusy(
-                        f"{warehouse} is being written by another run ({handle.read().strip() or 'unknown'}); "
+                        f"{name} is being written by another run ({handle.read().strip() or 'unknown'}); "
                         f"waited {wait_seconds:g} s. Only one run may write the warehouse at a time."
                     ) from None
                 time.sleep(0.5)

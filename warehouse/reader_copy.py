@@ -5,6 +5,9 @@ So a writer, after it commits, copies the schemas readers use into `<warehouse>.
 written to a temporary file, then renamed over the old copy. Readers open the copy read-only
 and never touch the warehouse; one that is reading keeps the old copy's inode open, and
 one that opens afterwards gets the new one. Each sees one publication whole.
+
+A DuckLake needs no copy: readers attach it read-only and see its last committed snapshot
+(warehouse/access.py), so for a lake writing the copy does nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.database import connect, identifier
+from warehouse.ducklake import Lake
 
 # Everything readers query: the ledger and publications, the runs, the per-run snapshots.
 READ_SCHEMAS = ("exceptions", "audit", "published")
@@ -25,8 +29,10 @@ def reader_copy_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".read.duckdb")
 
 
-def write_reader_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
+def write_reader_copy(con: duckdb.DuckDBPyConnection, warehouse: Path | Lake) -> Path | None:
     """Copy READ_SCHEMAS from the writer's connection into a new reader copy, swapped in at once."""
+    if isinstance(warehouse, Lake):
+        return None  # readers read the lake's snapshots
     target = reader_copy_path(warehouse)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
@@ -59,8 +65,15 @@ def write_reader_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     return target
 
 
-def open_reader_copy(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The reader copy, read-only; raises FileNotFoundError when no writer has made one yet."""
+def open_reader_copy(warehouse: Path | Lake) -> duckdb.DuckDBPyConnection:
+    """The reader copy, read-only; raises FileNotFoundError when no writer has made one yet.
+
+    For a lake: the lake itself, read-only, at its last committed snapshot.
+    """
+    if isinstance(warehouse, Lake):
+        from warehouse.ducklake import connect as connect_lake
+
+        return connect_lake(warehouse, read_only=True)
     path = reader_copy_path(warehouse)
     if not path.exists():
         raise FileNotFoundError(path)
