@@ -1,7 +1,8 @@
 """Many shops on Prefect workers: tenant-hours reconciled per minute, DuckDB files against DuckLake.
 
     uv run python -m bench.tenants                     # 1, 4, 16 tenants; 1 and 2 workers; both warehouses
-    uv run python -m bench.tenants --quick             # 1 tenant, 1 worker, DuckDB file (about a minute)
+    uv run python -m bench.tenants --quick             # 1 tenant, 1 worker, DuckDB file, a tiny shop
+    uv run python -m bench.tenants --quick --warehouses ducklake
     uv run python -m bench.tenants --tenants 4 --warehouses ducklake --repeats 3
 
 What runs, for each warehouse kind and tenant count:
@@ -9,13 +10,15 @@ What runs, for each warehouse kind and tenant count:
 1. A real Prefect server (`prefect server start`, its own SQLite file), a process work pool and
    the `hourly-reconciliation` deployment from this checkout; workers are `prefect worker start`
    processes, each taking one flow run at a time (`--limit 1`), so "2 workers" is two runs at once.
-2. Tenants are the demo shop at its size (12 orders an hour, 7 days of history), each with its own
-   seed, its own feed folder and its own warehouse: a DuckDB file each, or one DuckLake on one
-   PostgreSQL server with a metadata schema per shop and the data files under one folder.
+2. Tenants (`tenants/<name>.yaml` over `tenants/defaults.yaml`) are the demo shop at its size
+   (12 orders an hour, 7 days of history), each with its own seed, feed folder and warehouse: a
+   DuckDB file each, or one DuckLake catalog database on one PostgreSQL server
+   (tests/postgres_server.py) with a metadata schema and a data folder per shop.
 3. Warm-up: one hour reconciled for every tenant; it simulates and lands the history.
-4. Measured: for each worker count, `--repeats` further hours, one at a time. Each hour starts one
-   flow run per tenant through the deployment (`run_deployment`, as the fan-out does) and waits for
-   all of them. Wall time runs from the first submission to the last run's end.
+4. Measured: for each worker count, `--repeats` further hours, one at a time. Each hour is one
+   `reconcile-all` flow run (flows/reconcile_all.py) in this process: it starts one
+   `hourly-reconciliation` run per tenant through the deployment and waits for all of them
+   (polling every 0.5 s). Wall time is that parent run's, from its start to its return.
 
 Throughput is tenants / wall minutes (tenant-hours per minute), median of the repeats. With
 DuckLake, the catalog's time is PostgreSQL's own account of the catalog database
@@ -53,7 +56,7 @@ FLOW = "hourly-reconciliation"
 ENTRYPOINT = "flows/hourly_reconciliation.py:hourly_reconciliation"
 # A worker asks for work every 10 s by default; that wait would be most of a small run's time.
 WORKER_QUERY_SECONDS = "1"
-FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+OK_STATES = ("Completed", "Exceptions found")  # as flows/reconcile_all.py counts them
 
 
 @dataclass
@@ -142,20 +145,20 @@ class Cluster:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        # this process's own client talks to the same server
-        os.environ["PREFECT_API_URL"] = self.url
         done = self._prefect("work-pool", "create", POOL, "--type", "process",
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.wait() != 0:
             raise RuntimeError(f"work pool: {done.stdout.read()}")
-        self._deploy()
+        with self.api():
+            source = flow_from_source()
+            source.deploy(name=DEPLOYMENT, work_pool_name=POOL, print_next_steps=False, ignore_warnings=True)
         return self
 
-    def _deploy(self) -> None:
-        from prefect import flow
+    def api(self):
+        """This process's Prefect client talks to this server inside the block (Prefect read its env at import)."""
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        source = flow.from_source(source=str(REPO), entrypoint=ENTRYPOINT)
-        source.deploy(name=DEPLOYMENT, work_pool_name=POOL, print_next_steps=False, ignore_warnings=True)
+        return temporary_settings(updates={PREFECT_API_URL: self.url})
 
     def set_workers(self, n: int) -> None:
         """Exactly n workers, each running one flow run at a time."""
@@ -188,26 +191,29 @@ class Cluster:
                 self.server.wait()
 
 
-def fan_out(parameters: list[dict], timeout: float) -> tuple[float, list[float], dict[str, int]]:
-    """Start one run per tenant through the deployment and wait for all: wall s, each run's s, states."""
+def flow_from_source():
+    from prefect import flow
+
+    return flow.from_source(source=str(REPO), entrypoint=ENTRYPOINT)
+
+
+def fan_out(settings_file: Path, hour: datetime, timeout: float) -> tuple[float, list[float], dict[str, int]]:
+    """The real fan-out, `reconcile-all`, in this process: wall s, each tenant run's s, their states."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    from prefect.deployments import run_deployment
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    from flows.reconcile_all import reconcile_all
 
     started = time.perf_counter()
-    ids = [run_deployment(f"{FLOW}/{DEPLOYMENT}", parameters=p, timeout=0).id for p in parameters]
+    parent = reconcile_all(window_start=hour, settings_file=str(settings_file), deployment=f"{FLOW}/{DEPLOYMENT}",
+                           timeout_minutes=timeout / 60, poll_seconds=0.5, return_state=True)
+    wall = time.perf_counter() - started
     with get_client(sync_client=True) as client:
-        while True:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-            if all(r.state_type and r.state_type.value in FINAL for r in runs) and len(runs) == len(ids):
-                wall = time.perf_counter() - started
-                break
-            if time.perf_counter() - started > timeout:
-                raise TimeoutError(f"{sum(r.state_type.value not in FINAL for r in runs)} runs still going")
-            time.sleep(0.5)
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.state_details.flow_run_id])))
     states: dict[str, int] = {}
     for run in runs:
-        states[run.state_type.value] = states.get(run.state_type.value, 0) + 1
+        states[run.state.name] = states.get(run.state.name, 0) + 1
     durations = [(r.end_time - r.start_time).total_seconds() for r in runs if r.start_time and r.end_time]
     return wall, durations, states
 
@@ -244,45 +250,44 @@ class Catalog:
         self.server.stop()
 
 
-def write_tenants(folder: Path, n: int, warehouse: str, shop: Shop, catalog: Catalog | None) -> list[Path]:
-    """One settings file per tenant: the demo shop with its own seed, feed and warehouse."""
-    files = []
+def write_tenants(folder: Path, n: int, warehouse: str, shop: Shop, catalog: Catalog | None) -> Path:
+    """A settings file with tenants/ beside it: the demo shop, one seed per tenant; the settings file."""
+    tenants = folder / "tenants"
+    tenants.mkdir(parents=True, exist_ok=True)
+    home = str(folder / "{tenant}")
+    store = {"path": f"{home}/warehouse.duckdb"}
+    if warehouse == "ducklake":
+        # one catalog database, a metadata schema and a data folder per shop
+        store |= {"kind": "ducklake", "catalog": f"postgres:{catalog.dsn}",
+                  "data_path": f"{folder}/lake/{{tenant}}/", "metadata_schema": "{tenant}"}
+    shared = {
+        "warehouse": store,
+        "source": {"kind": "demo", "folder": f"{home}/feed"},
+        "demo": {"days": shop.days, "orders_per_hour": shop.orders_per_hour},
+        "ledger": {"export_dir": f"{home}/exports"},
+        "report": {"dir": f"{home}/reports"},
+    }
+    (tenants / "defaults.yaml").write_text(yaml.safe_dump(shared))
     for i in range(n):
-        name = f"shop_{i:02d}"
-        home = folder / name
-        home.mkdir(parents=True, exist_ok=True)
-        if warehouse == "duckdb":
-            store = {"path": str(home / "warehouse.duckdb")}
-        else:
-            store = {"kind": "ducklake", "catalog": f"postgres:{catalog.dsn}",
-                     "data_path": str(folder / "lake") + "/", "metadata_schema": name,
-                     "path": str(home / "warehouse.duckdb")}
-        settings = {
-            "warehouse": store,
-            "source": {"kind": "demo", "folder": str(home / "feed")},
-            "demo": {"seed": 7 + i, "days": shop.days, "orders_per_hour": shop.orders_per_hour},
-            "ledger": {"export_dir": str(home / "exports")},
-            "report": {"dir": str(home / "reports")},
-        }
-        path = home / "settings.yaml"
-        path.write_text(yaml.safe_dump(settings))
-        files.append(path)
-    return files
+        (tenants / f"shop_{i:02d}.yaml").write_text(yaml.safe_dump({"demo": {"seed": 7 + i}}))
+    settings = folder / "settings.yaml"
+    settings.write_text("# the shops are in tenants/\nretention: {}\n")
+    return settings
 
 
-def reconcile_hour(cluster: Cluster, settings: list[Path], hour: datetime, workers: int, warehouse: str,
+def reconcile_hour(cluster: Cluster, settings: Path, tenants: int, hour: datetime, workers: int, warehouse: str,
                    catalog: Catalog | None, timeout: float) -> Hour:
-    parameters = [{"window_start": hour.isoformat(), "settings_file": str(s)} for s in settings]
     before = catalog.stats() if catalog else {}
     load_before = load()
-    wall, durations, states = fan_out(parameters, timeout)
+    with cluster.api():
+        wall, durations, states = fan_out(settings, hour, timeout)
     load_after = load()
     counters = {}
     if catalog:
         time.sleep(1.5)  # a backend flushes its counters at exit or after 1 s idle
         after = catalog.stats()
         counters = {k: after[k] - before[k] for k in after if k != "size_bytes"} | {"size_bytes": after["size_bytes"]}
-    return Hour(len(settings), workers, warehouse, hour.isoformat(), round(wall, 2),
+    return Hour(tenants, workers, warehouse, hour.isoformat(), round(wall, 2),
                 [round(d, 2) for d in durations], states, load_before, load_after, counters)
 
 
@@ -295,13 +300,13 @@ def run_group(cluster: Cluster, folder: Path, tenants: int, warehouse: str, work
         hours = iter(AS_OF - HOUR * (len(workers) * repeats + 1 - i) for i in range(len(workers) * repeats + 1))
         cluster.set_workers(max(workers))
         log(f"{warehouse}, {tenants} tenants: warm-up hour on {max(workers)} workers (load {load():.1f}) ...")
-        warm = reconcile_hour(cluster, settings, next(hours), max(workers), warehouse, catalog, timeout)
+        warm = reconcile_hour(cluster, settings, tenants, next(hours), max(workers), warehouse, catalog, timeout)
         log(f"  warm-up {warm.wall_s:.1f}s {warm.states}")
         measured = []
         for n in workers:
             cluster.set_workers(n)
             for _ in range(repeats):
-                hour = reconcile_hour(cluster, settings, next(hours), n, warehouse, catalog, timeout)
+                hour = reconcile_hour(cluster, settings, tenants, next(hours), n, warehouse, catalog, timeout)
                 log(f"  {n} workers, {hour.window_start[11:16]}Z: {hour.wall_s:.1f}s wall, "
                     f"{hour.per_minute:.2f} tenant-hours/min, {hour.states}, "
                     f"load {hour.load_before:.1f} -> {hour.load_after:.1f}"
@@ -329,7 +334,7 @@ def summarise(hours: list[Hour]) -> list[dict]:
             "warehouse": warehouse, "tenants": tenants, "workers": workers, "repeats": len(hs),
             "per_minute": statistics.median(h.per_minute for h in hs),
             "wall_s": wall, "run_s": statistics.median(r for h in hs for r in h.run_s),
-            "failed": sum(n for h in hs for s, n in h.states.items() if s != "COMPLETED"),
+            "failed": sum(n for h in hs for s, n in h.states.items() if s not in OK_STATES),
             "load": (min(h.load_before for h in hs), max(h.load_after for h in hs)),
         }
         if warehouse == "ducklake":
@@ -383,17 +388,19 @@ def commit() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="1 tenant, 1 worker, DuckDB file, 1 repeat, 2 orders/h over 1 day")
-    parser.add_argument("--tenants", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--warehouses", nargs="+", choices=["duckdb", "ducklake"], default=["duckdb", "ducklake"])
-    parser.add_argument("--repeats", type=int, default=3, help="measured hours per worker count")
+                        help="a tiny shop (2 orders/h, 1 day); unless given: 1 tenant, 1 worker, DuckDB file, 1 repeat")
+    parser.add_argument("--tenants", type=int, nargs="+", help="tenant counts (default 1 4 16)")
+    parser.add_argument("--workers", type=int, nargs="+", help="worker counts (default 1 2)")
+    parser.add_argument("--warehouses", nargs="+", choices=["duckdb", "ducklake"], help="(default both)")
+    parser.add_argument("--repeats", type=int, help="measured hours per worker count (default 3)")
     parser.add_argument("--json", type=Path, help="also write every measured hour here")
     args = parser.parse_args(argv)
-    shop = Shop()
-    if args.quick:
-        args.tenants, args.workers, args.warehouses, args.repeats = [1], [1], ["duckdb"], 1
-        shop = Shop(orders_per_hour=2, days=1)
+    shop = Shop(orders_per_hour=2, days=1) if args.quick else Shop()
+    quick = args.quick
+    args.tenants = args.tenants or ([1] if quick else [1, 4, 16])
+    args.workers = args.workers or ([1] if quick else [1, 2])
+    args.warehouses = args.warehouses or (["duckdb"] if quick else ["duckdb", "ducklake"])
+    args.repeats = args.repeats or (1 if quick else 3)
     log(f"{platform.node()} {os.cpu_count()} cores, commit {commit()}, {datetime.now(UTC):%Y-%m-%d %H:%MZ}, "
         f"load {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="retaguarda-bench-tenants-") as tmp:
