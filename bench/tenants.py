@@ -124,6 +124,7 @@ class Cluster:
         }
         self.server: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
+        self.started = 0  # workers started so far: each keeps its own log
 
     def _prefect(self, *args: str, **kwargs) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "prefect", *args], env=self.env, cwd=REPO, **kwargs)
@@ -164,7 +165,8 @@ class Cluster:
         """Exactly n workers, each running one flow run at a time."""
         self.stop_workers()
         for i in range(n):
-            with (self.folder / f"worker-{n}-{i}.log").open("w") as out:
+            self.started += 1
+            with (self.folder / f"worker-{self.started}.log").open("w") as out:
                 self.workers.append(self._prefect(
                     "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1",
                     "--name", f"bench-{n}-{i}", stdout=out, stderr=subprocess.STDOUT))
@@ -232,11 +234,16 @@ class Catalog:
         self.dbname = "lake"
         self.dsn = self.server.create_database(self.dbname)
 
-    def stats(self) -> dict[str, float]:
+    def stats(self, schemas: list[str]) -> dict[str, float]:
         """The catalog database's counters now (milliseconds and counts since the server started)."""
         import psycopg
+        from psycopg import sql
 
         with psycopg.connect(self.dsn, autocommit=True) as con:
+            # the shops' metadata schemas are names this script made; one snapshot per DuckLake commit
+            present = {r[0] for r in con.execute("select schema_name from information_schema.schemata")}
+            snapshots = sum(con.execute(sql.SQL("select count(*) from {}.ducklake_snapshot").format(
+                sql.Identifier(name))).fetchone()[0] for name in schemas if name in present)
             con.execute("select pg_stat_clear_snapshot()")
             row = con.execute(
                 "select active_time, idle_in_transaction_time, session_time, sessions, xact_commit, "
@@ -244,7 +251,7 @@ class Catalog:
                 "from pg_stat_database where datname = %s", (self.dbname,)).fetchone()
         names = ("active_ms", "idle_in_transaction_ms", "session_ms", "sessions", "commits", "rollbacks",
                  "deadlocks", "rows_written", "size_bytes")
-        return dict(zip(names, (float(v) for v in row), strict=True))
+        return dict(zip(names, (float(v) for v in row), strict=True)) | {"snapshots": float(snapshots)}
 
     def stop(self) -> None:
         self.server.stop()
@@ -277,7 +284,8 @@ def write_tenants(folder: Path, n: int, warehouse: str, shop: Shop, catalog: Cat
 
 def reconcile_hour(cluster: Cluster, settings: Path, tenants: int, hour: datetime, workers: int, warehouse: str,
                    catalog: Catalog | None, timeout: float) -> Hour:
-    before = catalog.stats() if catalog else {}
+    schemas = [f"shop_{i:02d}" for i in range(tenants)]
+    before = catalog.stats(schemas) if catalog else {}
     load_before = load()
     with cluster.api():
         wall, durations, states = fan_out(settings, hour, timeout)
@@ -285,7 +293,7 @@ def reconcile_hour(cluster: Cluster, settings: Path, tenants: int, hour: datetim
     counters = {}
     if catalog:
         time.sleep(1.5)  # a backend flushes its counters at exit or after 1 s idle
-        after = catalog.stats()
+        after = catalog.stats(schemas)
         counters = {k: after[k] - before[k] for k in after if k != "size_bytes"} | {"size_bytes": after["size_bytes"]}
     return Hour(tenants, workers, warehouse, hour.isoformat(), round(wall, 2),
                 [round(d, 2) for d in durations], states, load_before, load_after, counters)
@@ -343,6 +351,7 @@ def summarise(hours: list[Hour]) -> list[dict]:
             row |= {"catalog_s": active, "catalog_wall": active / wall, "catalog_busy": active / busy,
                     "rollbacks": sum(h.catalog["rollbacks"] for h in hs),
                     "sessions": statistics.median(h.catalog["sessions"] for h in hs) / tenants,
+                    "snapshots": statistics.median(h.catalog["snapshots"] for h in hs) / tenants,
                     "size_mb": max(h.catalog["size_bytes"] for h in hs) / 1e6}
         rows.append(row)
     return rows
@@ -351,12 +360,12 @@ def summarise(hours: list[Hour]) -> list[dict]:
 def table(rows: list[dict]) -> str:
     lines = ["| warehouse | tenants | workers | repeats | tenant-hours/min (median) | wall s | run s (median) "
              "| catalog s | catalog / wall | catalog / run time | catalog rollbacks | sessions per tenant-hour "
-             "| catalog MB | failed runs | load 1-min |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| DuckLake snapshots per tenant-hour | catalog MB | failed runs | load 1-min |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         lake = r["warehouse"] == "ducklake"
         extra = (f"{r['catalog_s']:.2f} | {r['catalog_wall']:.0%} | {r['catalog_busy']:.0%} | {r['rollbacks']:.0f} "
-                 f"| {r['sessions']:.1f} | {r['size_mb']:.1f}") if lake else "| | | | | "
+                 f"| {r['sessions']:.1f} | {r['snapshots']:.0f} | {r['size_mb']:.1f}") if lake else "| | | | | | "
         lines.append(f"| {r['warehouse']} | {r['tenants']} | {r['workers']} | {r['repeats']} | {r['per_minute']:.2f} "
                      f"| {r['wall_s']:.1f} | {r['run_s']:.1f} | {extra} | {r['failed']} "
                      f"| {r['load'][0]:.1f}–{r['load'][1]:.1f} |")
