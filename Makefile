@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 # `retaguarda run` gives the temporary Prefect server 300 s to start unless
 # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS says otherwise (retaguarda/server.py).
 
-.PHONY: help setup browser demo test lint bench bench-startup bench-whole-run bench-quick bench-peer bench-tenants schedule
+.PHONY: help setup browser postgres demo test lint bench bench-startup bench-whole-run bench-quick bench-peer bench-tenants schedule
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -20,10 +20,15 @@ browser: ## install Debian's chromium for the report's browser tests (needs root
 	@command -v chromium >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
 		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; }
 
+postgres: ## install Debian's PostgreSQL server binaries for the DuckLake tests (needs root or sudo)
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq postgresql >/dev/null; }
+
 demo: setup ## run one hourly reconciliation on the built-in demo back office
 	uv run --frozen retaguarda run
 
-test: setup browser ## run the linter and the whole test suite
+test: setup browser postgres ## run the linter and the whole test suite
 	uv run --frozen ruff check .
 	uv run --frozen pytest -n 2 --dist loadfile  # two workers; a test file stays on one (its fixtures are shared)
 

@@ -19,7 +19,8 @@ from retaguarda.settings import Settings, SettingsError, load_settings
 from retaguarda.tenants import TENANTS_VARIABLE, load_tenant
 from retaguarda.window import STEPS, hourly_window, local_midnight, window_of
 from tasks.ledger import ACTIVE, STATUSES
-from warehouse.database import WarehouseCorrupt, WarehouseError, WarehouseUnwritable, connect_waiting
+from warehouse.access import open_writer
+from warehouse.database import WarehouseCorrupt, WarehouseError, WarehouseUnwritable
 
 # Exit codes scripts can rely on.
 OK, FAILED, USAGE, BUSY, NOT_FOUND, NO_SERVER = 0, 1, 2, 3, 4, 5
@@ -86,6 +87,8 @@ def _read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
     """The reader copy of the last publication: never waits for a run, never makes one wait."""
     from warehouse.reader_copy import open_reader_copy
 
+    if settings.warehouse.kind == "ducklake":  # a lake's readers read its last snapshot
+        return open_reader_copy(settings.warehouse.target)
     path = settings.warehouse.path
     if path.is_dir():
         raise WarehouseUnwritable(f"{path} is a folder, not a warehouse file: point warehouse.path at a file")
@@ -105,7 +108,7 @@ def _refresh_reader_copy(settings: Settings) -> None:
 
     path = settings.warehouse.path
     with writer_lock(path, "reader copy", settings.warehouse.lock_wait_seconds):
-        con = connect_waiting(path, settings.warehouse.lock_wait_seconds)
+        con = open_writer(path, settings.warehouse.lock_wait_seconds)
         try:
             write_reader_copy(con, path)
         finally:
@@ -264,8 +267,8 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     zone = ZoneInfo(settings.calendar.timezone)
     now = datetime.now(UTC)
     snooze_until = args.snooze_until or (now + timedelta(hours=args.snooze_hours) if args.snooze_hours else None)
-    with writer_lock(settings.warehouse.path, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
-        con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
+    with writer_lock(settings.warehouse.target, f"ack by {args.by}", settings.warehouse.lock_wait_seconds):
+        con = open_writer(settings.warehouse.target, settings.warehouse.lock_wait_seconds)
         try:
             matches = con.execute(
                 "select exception_id, status from exceptions.ledger where exception_id like ? || '%'",
@@ -282,7 +285,7 @@ def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
                 print("nothing changed; --again to acknowledge it anew")
                 return OK
             acknowledge(con, exception_id, args.by, args.note, now, snooze_until)
-            write_reader_copy(con, settings.warehouse.path)
+            write_reader_copy(con, settings.warehouse.target)
             after = con.execute(ACK_ROW_SQL, [exception_id]).fetchone()
         except LedgerError as exc:
             raise CliError(str(exc), USAGE) from exc
@@ -328,6 +331,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             if found is None:
                 raise CliError(f"no published run for the window starting {args.window_start.isoformat()}", NOT_FOUND)
             run_id = found[0]
+            con = _as_published(con, settings, run_id)
         try:
             path = build_report(con, settings, run_id)
         except ReportError as exc:
@@ -336,6 +340,21 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
     print(path)
     return OK
+
+
+def _as_published(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> duckdb.DuckDBPyConnection:
+    """A lake read as that run's publication left it (DuckLake time travel); a DuckDB file as it is,
+    its report reading the run's own published.* rows."""
+    if settings.warehouse.kind != "ducklake":
+        return con
+    from warehouse.access import open_reader
+    from warehouse.ducklake import published_snapshot
+
+    snapshot = published_snapshot(con, run_id)
+    if snapshot is None:  # pruned from the catalog's snapshots: the run's own published.* rows still tell
+        return con
+    con.close()
+    return open_reader(settings.warehouse.target, snapshot)
 
 
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
@@ -381,14 +400,14 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.lock import writer_lock
     from warehouse.reader_copy import write_reader_copy
 
-    with writer_lock(settings.warehouse.path, "prune", settings.warehouse.lock_wait_seconds):
-        con = connect_waiting(settings.warehouse.path, settings.warehouse.lock_wait_seconds)
+    with writer_lock(settings.warehouse.target, "prune", settings.warehouse.lock_wait_seconds):
+        con = open_writer(settings.warehouse.target, settings.warehouse.lock_wait_seconds)
         try:
             deleted = prune(con, settings.retention, datetime.now(UTC))
             reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC), settings.tenant)
             if reports:
                 deleted["report files"] = reports
-            write_reader_copy(con, settings.warehouse.path)
+            write_reader_copy(con, settings.warehouse.target)
         finally:
             con.close()
     print("\n".join(f"{table}: {n} rows deleted" for table, n in deleted.items()) or "nothing to prune")
@@ -410,7 +429,7 @@ def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
             print(f"retaguarda: {exc}", file=sys.stderr)
             return USAGE
     shop = f"tenant {settings.tenant}; " if settings.tenant else ""
-    print(f"settings valid; {shop}{len(checks)} checks in {len(suites)} stages; warehouse {settings.warehouse.path}")
+    print(f"settings valid; {shop}{len(checks)} checks in {len(suites)} stages; warehouse {settings.warehouse.target}")
     if mapping is not None:
         print(f"mapping valid: {mapping.path} ({len(mapping.spec.sources)} sources)")
     skipped = decide_statically(checks, mapping)
@@ -547,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_tenant(args.tenant, settings_file=args.settings)
         else:
             settings = load_settings(args.settings)
-        if settings.warehouse.path.is_dir():
+        if settings.warehouse.kind == "duckdb" and settings.warehouse.path.is_dir():
             raise CliError(f"warehouse.path {settings.warehouse.path} is a folder, not a DuckDB file", USAGE)
         return args.handler(args, settings)
     except SettingsError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE

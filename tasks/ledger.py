@@ -11,7 +11,7 @@ from duckdb.sqltypes import VARCHAR
 from expectations.catalog import SEVERITIES, Suite, all_checks
 from report.csv_cells import defuse
 from retaguarda.settings import Settings
-from warehouse.database import SQL_DIR, set_variables
+from warehouse.database import SQL_DIR, prepare_session, set_variables
 
 NEXT_SQL = SQL_DIR / "ledger" / "next.sql"
 # The ledger's statuses, defined only here; every one but the last is still being worked.
@@ -141,6 +141,7 @@ def export_open(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
     paths = [folder / "open_exceptions.parquet", folder / "open_exceptions.csv"]
     cursor = con.cursor()  # the function is registered on this cursor's connection only
     try:
+        prepare_session(cursor)  # a lake's schemas, as on `con`
         cursor.create_function("defuse_formula", defuse, [VARCHAR], VARCHAR)
         targets = (
             (paths[0], ", ".join(EXPORT_COLUMNS), "(format parquet)"),

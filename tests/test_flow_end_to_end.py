@@ -1,4 +1,8 @@
-"""A real flow run on a simulated back office, compared with the simulator's ground truth at the window end."""
+"""A real flow run on a simulated back office, compared with the simulator's ground truth at the window end.
+
+Both warehouse kinds: every world into a DuckDB file, and one world into a DuckLake whose catalog is
+in a throw-away PostgreSQL (tests/postgres_server.py), checked by the same assertions.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import write_settings
+from postgres_server import postgres_server  # noqa: F401  (the fixture)
 
 from expectations.catalog import all_checks, load_catalog
 from flows.hourly_reconciliation import hourly_reconciliation
+from retaguarda.settings import load_settings
 from simulator import open_at, read_truth
+from warehouse.access import open_reader
 
 # (seed, window start): worlds ending after a weekend, across Carnival, on Good Friday,
 # after Christmas and on a plain Thursday afternoon.
@@ -39,13 +45,26 @@ def confusion(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[
     }
 
 
-@pytest.fixture(scope="module", params=WORLDS, ids=[f"seed{seed}" for seed, _ in WORLDS])
+# Every world on the embedded DuckDB file; the first also on a DuckLake (slower to set up).
+RUNS = [(*world, "duckdb") for world in WORLDS] + [(*WORLDS[0], "ducklake")]
+
+
+def warehouse_settings(kind: str, folder: Path, request) -> dict:
+    if kind == "duckdb":
+        return {"path": folder / "warehouse.duckdb"}
+    server = request.getfixturevalue("postgres_server")
+    catalog = server.create_database(folder.name.lower())
+    return {"kind": "ducklake", "catalog": f"postgres:{catalog}", "data_path": str(folder / "lake") + "/",
+            "metadata_schema": "shop"}
+
+
+@pytest.fixture(scope="module", params=RUNS, ids=[f"seed{seed}-{kind}" for seed, _, kind in RUNS])
 def demo_run(request, tmp_path_factory, prefect_server):
-    seed, window_start = request.param
-    folder = tmp_path_factory.mktemp(f"seed{seed}")
+    seed, window_start, kind = request.param
+    folder = tmp_path_factory.mktemp(f"seed{seed}{kind}")
     settings = write_settings(
         folder / "settings.yaml",
-        warehouse={"path": folder / "warehouse.duckdb"},
+        warehouse=warehouse_settings(kind, folder, request),
         source={"kind": "demo", "folder": folder / "feed"},
         demo={"seed": seed, "days": 3, "orders_per_hour": 10, "anomaly_rate": 0.03},
         ledger={"export_dir": folder / "exports"},
@@ -54,10 +73,15 @@ def demo_run(request, tmp_path_factory, prefect_server):
     return folder, summary
 
 
+def read_warehouse(folder: Path):
+    """The warehouse itself, read-only, whichever kind the run's settings name."""
+    return open_reader(load_settings(folder / "settings.yaml").warehouse.target)
+
+
 def test_exception_tables_match_the_ground_truth(demo_run):
     folder, summary = demo_run
     truth = open_at(read_truth(folder / "feed" / "ground_truth.csv"), summary.window.end)
-    con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+    con = read_warehouse(folder)
     found = set(con.execute("select check_id, entity_id from exceptions.current").fetchall())
     table = confusion(found, truth)
     print(f"\n{folder.name}: {'check':<28}{'TP':>5}{'FP':>5}{'FN':>5}")
@@ -81,7 +105,7 @@ def rows_in_file(path: Path) -> int:
 
 def test_run_is_audited_and_rows_add_up(demo_run):
     folder, summary = demo_run
-    con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+    con = read_warehouse(folder)
     assert con.execute("select status, window_end from audit.runs").fetchall() == [("completed", summary.window.end)]
     batches = con.execute("select file, sha256, rows_in, rows_loaded, rows_rejected from audit.batches").fetchall()
     files = [p for p in sorted((folder / "feed").rglob("*")) if p.suffix in (".json", ".csv", ".jsonl")

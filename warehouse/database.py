@@ -109,6 +109,11 @@ def connect_waiting(path: Path | str, wait_seconds: float) -> duckdb.DuckDBPyCon
 def prepare_session(con: duckdb.DuckDBPyConnection) -> None:
     # Timestamps are stored and compared in UTC whatever the host's zone.
     con.execute("set TimeZone = 'UTC'")
+    # A cursor starts in the in-memory database: with a lake attached (warehouse/ducklake.py),
+    # its SQL means the lake's schemas, as on the connection it came from.
+    if con.execute("select count(*) from duckdb_databases() where database_name = 'lake' and type = 'ducklake'"
+                   ).fetchone()[0]:
+        con.execute("use lake")
 
 
 def identifier(name: str) -> str:

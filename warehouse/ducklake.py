@@ -31,7 +31,7 @@ from warehouse.database import WarehouseBusy, WarehouseError, prepare_session
 ALIAS = "lake"
 # Extensions come from PyPI packages (duckdb-extension-<name>), never from the network.
 EXTENSIONS = ("ducklake", "postgres_scanner", "sqlite_scanner")
-_CONSTRAINT = re.compile(r",\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
+_CONSTRAINT = re.compile(r",(\s*--[^\n]*)?\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
 _INLINE = re.compile(r"\s+(primary key|unique)\b(?=\s*(,|\)|--|\n))", re.IGNORECASE)
 
 
@@ -111,7 +111,7 @@ def connect(lake: Lake, read_only: bool = False, snapshot_version: int | None = 
 
 def dialect(sql: str) -> str:
     """Our DDL as DuckLake takes it: no PRIMARY KEY or UNIQUE (the upserts keep keys themselves)."""
-    return _INLINE.sub("", _CONSTRAINT.sub("", sql))
+    return _INLINE.sub("", _CONSTRAINT.sub(lambda found: found.group(1) or "", sql))
 
 
 # --- the writer lock --------------------------------------------------------------------
@@ -177,23 +177,21 @@ def _holder(session, lake: Lake) -> str | None:
 def published_snapshot(con: duckdb.DuckDBPyConnection, run_id: str) -> int | None:
     """The snapshot a publication committed: the first one whose exceptions.publications holds its run.
 
-    The publish transaction stamps published_at with its start time, so its snapshot is the
-    first committed at or after it that holds the row.
+    Once committed the row stays (retention keeps the latest publications, and `con` holds it),
+    so the snapshots that hold it are a suffix of the list: a binary search finds the first
+    without trusting the clocks of the machines that wrote them.
     """
-    found = con.execute(
-        "select published_at from exceptions.publications where run_id = ?", [run_id]
-    ).fetchone()
-    if found is None:
+    held = "select count(*) from exceptions.publications at (version => ?) where run_id = ?"
+    if not con.execute("select count(*) from exceptions.publications where run_id = ?", [run_id]).fetchone()[0]:
         return None
-    candidates = [row[0] for row in con.execute(
-        "select snapshot_id from ducklake_snapshots(?) where snapshot_time >= ? order by snapshot_id",
-        [ALIAS, found[0]],
+    snapshots = [row[0] for row in con.execute(
+        "select snapshot_id from ducklake_snapshots(?) order by snapshot_id", [ALIAS]
     ).fetchall()]
-    for snapshot in candidates:
-        held = con.execute(
-            "select count(*) from exceptions.publications at (version => ?) where run_id = ?", [snapshot, run_id]
-        ).fetchone()[0]
-        if held:
-            return snapshot
-    return None
-
+    low, high = 0, len(snapshots) - 1  # snapshots[high] holds it
+    while low < high:
+        middle = (low + high) // 2
+        if con.execute(held, [snapshots[middle], run_id]).fetchone()[0]:
+            high = middle
+        else:
+            low = middle + 1
+    return snapshots[high]
