@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 # `retaguarda run` gives the temporary Prefect server 300 s to start unless
 # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS says otherwise (retaguarda/server.py).
 
-.PHONY: help setup browser postgres demo test lint bench bench-startup bench-whole-run bench-quick bench-peer schedule
+.PHONY: help setup browser postgres demo test lint bench bench-startup bench-whole-run bench-quick bench-peer bench-tenants schedule
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench-quick: setup ## a small whole-run benchmark (a few minutes)
 
 bench-peer: setup ## Soda Core on the same six checks and file (its own venv in .bench-venvs/)
 	uv run --frozen python -m bench.soda_peer
+
+bench-tenants: setup ## many shops through a Prefect server and workers: 1/4/16 tenants, DuckDB file and DuckLake
+	uv run --frozen python -m bench.tenants
 
 schedule: setup ## the hourly schedule in one long-lived process (flows/schedule.py)
 	uv run --frozen retaguarda schedule

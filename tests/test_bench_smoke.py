@@ -13,3 +13,26 @@ def test_whole_run_scenario_times_runs_and_agrees_with_the_floor(tmp_path, prefe
     assert result.order_lines > 0 and result.raw_rows > result.order_lines
     assert result.peak_rss_mb > 50
     assert "| smoke | 2 | 0.5 |" in table([result])
+
+
+def test_tenants_benchmark_fans_one_tenant_out_through_a_real_worker(tmp_path):
+    # A Prefect server and one process worker as subprocesses, as `python -m bench.tenants --quick` runs them
+    import duckdb
+
+    from bench.tenants import AS_OF, HOUR, Cluster, Shop, run_group, summarise, table
+
+    cluster = Cluster(tmp_path / "cluster").start()
+    try:
+        warm, hours = run_group(cluster, tmp_path / "shops", 1, "duckdb", [1], 1, Shop(2, 1), timeout=900)
+    finally:
+        cluster.stop()
+    assert sum(warm.states.values()) == 1 and not summarise(hours)[0]["failed"]
+    # the worker's run reconciled the hours the benchmark asked for, into the tenant's own file
+    con = duckdb.connect(str(tmp_path / "shops" / "shop_00" / "warehouse.duckdb"), read_only=True)
+    windows = [row[0] for row in con.execute(
+        "select window_start from audit.runs where status = 'completed' order by window_start").fetchall()]
+    con.close()
+    assert windows == [AS_OF - 2 * HOUR, AS_OF - HOUR]
+    (hour,) = hours
+    assert 0 < hour.run_s[0] < hour.wall_s  # the wall also holds the submission and the worker's start
+    assert "| duckdb | 1 | 1 | 1 |" in table(summarise(hours))
