@@ -348,7 +348,9 @@ def summarise(hours: list[Hour]) -> list[dict]:
         if warehouse == "ducklake":
             active = statistics.median(h.catalog["active_ms"] / 1000 for h in hs)
             busy = statistics.median(sum(h.run_s) for h in hs)
-            row |= {"catalog_s": active, "catalog_wall": active / wall, "catalog_busy": active / busy,
+            row |= {"catalog_s": active,
+                    "idle_in_transaction_s": statistics.median(h.catalog["idle_in_transaction_ms"] / 1000 for h in hs),
+                    "catalog_wall": active / wall, "catalog_busy": active / busy,
                     "rollbacks": sum(h.catalog["rollbacks"] for h in hs),
                     "sessions": statistics.median(h.catalog["sessions"] for h in hs) / tenants,
                     "snapshots": statistics.median(h.catalog["snapshots"] for h in hs) / tenants,
@@ -359,13 +361,15 @@ def summarise(hours: list[Hour]) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     lines = ["| warehouse | tenants | workers | repeats | tenant-hours/min (median) | wall s | run s (median) "
-             "| catalog s | catalog / wall | catalog / run time | catalog rollbacks | sessions per tenant-hour "
+             "| catalog s | catalog / wall | catalog / run time | catalog idle in transaction s "
+             "| catalog rollbacks | sessions per tenant-hour "
              "| DuckLake snapshots per tenant-hour | catalog MB | failed runs | load 1-min |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         lake = r["warehouse"] == "ducklake"
-        extra = (f"{r['catalog_s']:.2f} | {r['catalog_wall']:.0%} | {r['catalog_busy']:.0%} | {r['rollbacks']:.0f} "
-                 f"| {r['sessions']:.1f} | {r['snapshots']:.0f} | {r['size_mb']:.1f}") if lake else "| | | | | | "
+        extra = (f"{r['catalog_s']:.2f} | {r['catalog_wall']:.0%} | {r['catalog_busy']:.0%} "
+                 f"| {r['idle_in_transaction_s']:.1f} | {r['rollbacks']:.0f} "
+                 f"| {r['sessions']:.1f} | {r['snapshots']:.0f} | {r['size_mb']:.1f}") if lake else "| | | | | | | "
         lines.append(f"| {r['warehouse']} | {r['tenants']} | {r['workers']} | {r['repeats']} | {r['per_minute']:.2f} "
                      f"| {r['wall_s']:.1f} | {r['run_s']:.1f} | {extra} | {r['failed']} "
                      f"| {r['load'][0]:.1f}–{r['load'][1]:.1f} |")

@@ -45,7 +45,9 @@ def prefect_server():
     """One temporary Prefect API for the whole session: it is slow to start."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # As long as the CLI gives its temporary server (retaguarda/server.py): 120 s is missed on a busy 2-core machine.
+    timeout = int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300"))
+    with prefect_test_harness(server_startup_timeout=timeout):
         yield
 
 
