@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger
@@ -31,7 +32,8 @@ from sources.mapping import Mapping, load_mapping
 from tasks.audit import RunRecord, RunSummary, record_run
 from tasks.connect import open_warehouse
 from tasks.reference import staged_span
-from warehouse.database import STAGING_MODELS, run_model, set_variables
+from warehouse.access import Target, open_reader
+from warehouse.database import STAGING_MODELS, WarehouseError, run_model, set_variables
 from warehouse.lock import writer_lock
 
 
@@ -57,11 +59,13 @@ def first_window_start(earliest: datetime, timezone: str, step: str) -> datetime
     return earliest.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def completed_windows(warehouse: str) -> set[tuple[datetime, datetime]]:
+def completed_windows(target: Target) -> set[tuple[datetime, datetime]]:
     """(start, end) of windows that already have a completed run (none if the warehouse does not exist yet)."""
+    if isinstance(target, Path) and not target.exists():
+        return set()
     try:
-        con = duckdb.connect(warehouse, read_only=True)
-    except duckdb.IOException:
+        con = open_reader(target)
+    except (duckdb.Error, WarehouseError):
         return set()
     try:
         rows = con.execute("select window_start, window_end from audit.runs where status = 'completed'").fetchall()
@@ -124,7 +128,7 @@ def backfill(
         landed = settings.source.kind != "demo"
         logger.info("earliest timestamp in the data: %s; first window starts %s", earliest, start)
     windows = windows_between(start, end, timezone, step)
-    done = completed_windows(str(settings.warehouse.path)) if resume else set()
+    done = completed_windows(settings.warehouse.target) if resume else set()
     todo = [w for w in windows if (w.start, w.end) not in done]
     logger.info("%d windows of one %s, %d already completed", len(windows), step, len(windows) - len(todo))
     summaries = []

@@ -381,9 +381,12 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 
 def _last_run(settings: Settings) -> tuple | None:
     """(window start, status, started) of the tenant's latest run, from its reader copy; None: never run."""
-    if not settings.warehouse.path.exists():
+    if settings.warehouse.kind == "duckdb" and not settings.warehouse.path.exists():
         return None
-    con = _read_only(settings)
+    try:
+        con = _read_only(settings)
+    except (FileNotFoundError, WarehouseError):  # a lake no run has written yet
+        return None
     try:
         found = con.execute(RUNS_SQL.read_text(), {"limit": 1}).fetchone()
     finally:
@@ -399,7 +402,8 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for name, theirs in tenants.items():
         last = _last_run(theirs) or (None, "never run", None)
-        rows.append((name, os.path.normpath(theirs.warehouse.path), *last))
+        where = theirs.warehouse.target if theirs.warehouse.kind == "ducklake" else os.path.normpath(theirs.warehouse.path)
+        rows.append((name, str(where), *last))
     columns = ["tenant", "warehouse", "last_window_start", "last_status", "last_started"]
     print_rows(columns, rows, args.output, {"last_window_start", "last_started"}, ZoneInfo("UTC"), datetime.now(UTC))
     if args.output == "table":

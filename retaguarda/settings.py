@@ -508,11 +508,10 @@ def _sources(
 
 def _tenant_defaults(settings_cls: type[BaseSettings], tenant: str | None) -> list[PydanticBaseSettingsSource]:
     """Defaults a named tenant gets above config/defaults.yaml, below every file: a DuckLake warehouse's
-    metadata schema is the tenant's name (when the warehouse settings have one)."""
-    warehouse = settings_cls.model_fields["warehouse"].annotation
-    if tenant is None or "metadata_schema" not in getattr(warehouse, "model_fields", {}):
+    metadata schema is the tenant's name, `-` written `_` (a schema name takes no `-`)."""
+    if tenant is None:
         return []
-    return [InitSettingsSource(settings_cls, {"warehouse": {"metadata_schema": tenant}})]
+    return [InitSettingsSource(settings_cls, {"warehouse": {"metadata_schema": tenant.replace("-", "_")}})]
 
 
 def _env_name(loc: tuple) -> str:

@@ -85,16 +85,21 @@ def _load(name: str, where: Path, settings_file: Path | str | None, environ: Map
 
 
 def _warehouse(settings: Settings) -> str:
-    """Where a tenant's tables are: its DuckDB file; in a DuckLake (`warehouse.kind: ducklake`), which
-    tenants share by design, its metadata schema there."""
-    where = str(Path(settings.warehouse.path).resolve())
-    if getattr(settings.warehouse, "kind", "duckdb") == "ducklake":
-        return f"{where}, metadata schema {settings.warehouse.metadata_schema}"
-    return where
+    """Where a tenant's tables are: its DuckDB file; in a DuckLake, whose catalog database tenants
+    share by design, its metadata schema there."""
+    if settings.warehouse.kind == "ducklake":
+        return str(settings.warehouse.target)
+    return str(Path(settings.warehouse.path).resolve())
+
+
+def _lake_files(settings: Settings) -> str | None:
+    """A DuckLake's data path: two lakes in one folder would each take the other's files for orphans."""
+    return settings.warehouse.data_path if settings.warehouse.kind == "ducklake" else None
 
 
 SHARED_PLACES = {  # what two tenants may never share: label -> where it is in the settings
     "warehouse": _warehouse,
+    "lake data path": _lake_files,
     "report folder": lambda s: str(Path(s.report.dir).resolve()),
     "export folder": lambda s: str(Path(s.ledger.export_dir).resolve()),
 }
@@ -107,7 +112,7 @@ def _shared(name: str, settings: Settings, others: Mapping[str, Settings]) -> li
     for label, place in SHARED_PLACES.items():
         mine = place(settings)
         for other, theirs in others.items():
-            if other != name and place(theirs) == mine:
+            if other != name and mine is not None and place(theirs) == mine:
                 who = SINGLE_SHOP if other == SINGLE_SHOP else f"tenant {other}"
                 problems.append(f"tenant {name} and {who} share the {label} {mine}")
     return problems
