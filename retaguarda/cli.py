@@ -402,8 +402,8 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for name, theirs in tenants.items():
         last = _last_run(theirs) or (None, "never run", None)
-        where = theirs.warehouse.target if theirs.warehouse.kind == "ducklake" else os.path.normpath(theirs.warehouse.path)
-        rows.append((name, str(where), *last))
+        where = theirs.warehouse.target if theirs.warehouse.kind == "ducklake" else theirs.warehouse.path
+        rows.append((name, os.path.normpath(str(where)), *last))
     columns = ["tenant", "warehouse", "last_window_start", "last_status", "last_started"]
     print_rows(columns, rows, args.output, {"last_window_start", "last_started"}, ZoneInfo("UTC"), datetime.now(UTC))
     if args.output == "table":
