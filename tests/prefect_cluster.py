@@ -74,7 +74,7 @@ class PrefectCluster:
     """Start with `with PrefectCluster(folder, workers=2, env={...}) as cluster:`; everything stops on exit."""
 
     def __init__(self, folder: Path, workers: int = 2, env: dict[str, str] | None = None,
-                 database_url: str | None = None, startup_seconds: float = 300):
+                 database_url: str | None = None, startup_seconds: float = 300, worker_limit: int | None = None):
         self.folder = Path(folder)
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
@@ -94,6 +94,7 @@ class PrefectCluster:
         if database_url:
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
         self.worker_count = workers
+        self.worker_limit = worker_limit  # runs one worker starts at once; None: as many as it sees
         self.server: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen | None] = []
 
@@ -163,8 +164,9 @@ class PrefectCluster:
         raise RuntimeError(f"the Prefect server did not answer in {self.startup_seconds:g} s")
 
     def start_worker(self, i: int) -> subprocess.Popen:
+        limit = ("--limit", str(self.worker_limit)) if self.worker_limit else ()
         return self._spawn(f"worker-{i}", "worker", "start", "--pool", POOL, "--name", f"worker-{i}",
-                           "--work-queue", "default", "--work-queue", f"worker-{i}")
+                           "--work-queue", "default", "--work-queue", f"worker-{i}", *limit)
 
     def kill_worker(self, i: int) -> None:
         """SIGKILL worker i and every process below it, flow runs included."""
