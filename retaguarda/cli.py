@@ -394,6 +394,12 @@ def _last_run(settings: Settings) -> tuple | None:
     return None if found is None else (found[1], found[2], found[3])
 
 
+def _where(settings: Settings) -> str:
+    if settings.warehouse.kind == "ducklake":
+        return str(settings.warehouse.target)
+    return os.path.normpath(settings.warehouse.path)
+
+
 def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
     from retaguarda.tenants import load_all, tenants_folder
 
@@ -402,8 +408,7 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for name, theirs in tenants.items():
         last = _last_run(theirs) or (None, "never run", None)
-        where = theirs.warehouse.target if theirs.warehouse.kind == "ducklake" else theirs.warehouse.path
-        rows.append((name, os.path.normpath(str(where)), *last))
+        rows.append((name, _where(theirs), *last))
     columns = ["tenant", "warehouse", "last_window_start", "last_status", "last_started"]
     print_rows(columns, rows, args.output, {"last_window_start", "last_started"}, ZoneInfo("UTC"), datetime.now(UTC))
     if args.output == "table":
