@@ -1,9 +1,9 @@
-"""Many tenants on two real process workers: reconcile-all fans out, tenants fail and die alone.
+"""Many tenants on two real process workers, into one DuckLake on a real PostgreSQL.
 
-One Prefect server and two workers serve the module (tests/prefect_cluster.py). Every tenant's
-published exceptions are compared with the same tenant run alone, in this process, into its
-own fresh warehouse and feed folder. `TENANT_WAREHOUSE` is the only thing to change to run
-the same tests on another warehouse kind.
+One PostgreSQL server (tests/postgres_server.py) holds both the Prefect server's database and the
+DuckLake catalog, each tenant in its own metadata schema; one Prefect server and two workers
+serve the module (tests/prefect_cluster.py). Every tenant's published exceptions are compared
+with the same tenant run alone, in this process, into its own fresh DuckDB file and feed folder.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from postgres_server import postgres_server  # noqa: F401  (the fixture)
 from tests.prefect_cluster import PrefectCluster
 
 WINDOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, noon in São Paulo
@@ -24,8 +25,14 @@ VICTIM = "victim"  # killed with its worker half-way through
 LATER = [f"later-{i}" for i in range(1, 3)]  # run on the other worker while the victim dies
 SMALL_WORLD = {"days": 1, "orders_per_hour": 3, "anomaly_rate": 0.2}
 
-# Each tenant's warehouse settings, `{tenant}` being its name; relative to the tenants folder.
-TENANT_WAREHOUSE = {"path": "{tenant}/warehouse.duckdb", "lock_wait_seconds": 0}
+# Each tenant's warehouse alone: a DuckDB file, `{tenant}` being its name, relative to the tenants folder.
+ALONE_WAREHOUSE = {"path": "{tenant}/warehouse.duckdb", "lock_wait_seconds": 0}
+
+
+def lake_warehouse(catalog: str, data: Path) -> dict:
+    """Every tenant in one DuckLake catalog (its metadata schema is its name), its files in a folder of its own."""
+    return {"kind": "ducklake", "catalog": f"postgres:{catalog}", "data_path": f"{data}/{{tenant}}/",
+            "lock_wait_seconds": 0}
 
 
 def write_tenants(folder: Path, warehouse: dict) -> Path:
@@ -50,7 +57,7 @@ def published(tenant: str, folder: Path, as_of: datetime) -> list[tuple]:
     from retaguarda.tenants import load_tenant
     from warehouse.reader_copy import open_reader_copy
 
-    con = open_reader_copy(load_tenant(tenant, folder).warehouse.path)
+    con = open_reader_copy(load_tenant(tenant, folder).warehouse.target)
     try:
         return con.execute(
             "select * exclude (run_id) from published.exceptions where as_of = ? order by exception_id", [as_of]
@@ -60,10 +67,14 @@ def published(tenant: str, folder: Path, as_of: datetime) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, postgres_server):  # noqa: F811
     work = tmp_path_factory.mktemp("fanout")
-    tenants = write_tenants(work / "tenants", TENANT_WAREHOUSE)
-    with PrefectCluster(work / "cluster", workers=2, env={"RETAGUARDA_TENANTS": str(tenants)}) as running:
+    lake = postgres_server.create_database("lake")
+    postgres_server.create_database("prefect")
+    tenants = write_tenants(work / "tenants", lake_warehouse(lake, work / "lake"))
+    # three runs at most per worker: six tenants need both
+    with PrefectCluster(work / "cluster", workers=2, env={"RETAGUARDA_TENANTS": str(tenants)},
+                        database_url=postgres_server.url("prefect"), worker_limit=3) as running:
         running.tenants = tenants
         yield running
 
@@ -73,7 +84,7 @@ def alone(cluster, tmp_path_factory, monkeypatch_module):
     """Each tenant run alone in this process into a fresh folder of its own: what the cluster must match."""
     from flows.hourly_reconciliation import hourly_reconciliation
 
-    folder = write_tenants(tmp_path_factory.mktemp("alone") / "tenants", TENANT_WAREHOUSE)
+    folder = write_tenants(tmp_path_factory.mktemp("alone") / "tenants", ALONE_WAREHOUSE)
     monkeypatch_module.setenv("RETAGUARDA_TENANTS", str(folder))
     with cluster.client():
         for tenant in [*HEALTHY, VICTIM]:
@@ -126,6 +137,13 @@ def test_the_tenants_ran_at_the_same_time(fan_out):
     runs = [children[t] for t in HEALTHY]
     first_end = min(run.end_time for run in runs)
     assert sum(run.start_time < first_end for run in runs) >= 2, "no two tenant runs overlapped"
+
+
+def test_both_workers_took_tenant_runs(fan_out, cluster):
+    _, _, children, _, _ = fan_out
+    ran = {i: [t for t, run in children.items() if str(run.id) in cluster.log(f"worker-{i}")] for i in range(2)}
+    assert ran[0] and ran[1], ran
+    assert sorted(ran[0] + ran[1]) == sorted(children), ran
 
 
 def test_the_artifact_lists_every_tenant_with_its_outcome(fan_out):
