@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from postgres_server import postgres_server  # noqa: F401  (the fixture)
+
 from tests.prefect_cluster import PrefectCluster
 
 WINDOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, noon in São Paulo
