@@ -104,10 +104,11 @@ import os
 print("ready", flush=True)
 while not os.path.exists(stop):
     con = open_reader(target)
-    run = con.execute("select run_id from exceptions.publications order by as_of desc, published_at desc limit 1")
+    run = con.execute("select run_id from exceptions.publications order by as_of desc, published_at desc limit 1"
+                      ).fetchone()[0]
     ledger = con.execute("select md5(string_agg(exception_id || status, ',' order by exception_id)) "
-                         "from exceptions.ledger")
-    print(json.dumps([run.fetchone()[0], ledger.fetchone()[0]]), flush=True)
+                         "from exceptions.ledger").fetchone()[0]
+    print(json.dumps([run, ledger]), flush=True)
     con.close()
 """
 
