@@ -1,20 +1,40 @@
-"""Build the warehouse models: staging, reference tables, business-time macros, core."""
+"""Build the warehouse models: staging history, staging as of the window, reference tables, core."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from retaguarda.settings import Settings
+from sources.canonical import TABLES
 from tasks.reference import load_reference_tables
-from warehouse.database import CORE_MODELS, MACROS, STAGING_MODELS, run_model, set_variables
+from warehouse.database import CORE_MODELS, MACROS, STAGING_MODELS, fold_history, identifier, run_model, set_variables
+
+
+def fold_raw(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Fold the raw batches landed since the last build into staging.*_history, in one transaction."""
+    read = {}
+    now = datetime.now(UTC)
+    con.execute("begin transaction")
+    try:
+        for number, table in enumerate(TABLES, start=1):
+            if progress is not None:
+                progress(f"folding raw.{table} into staging.{table}_history ({number}/{len(TABLES)})")
+            read[table] = fold_history(con, table, now)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return read
 
 
 def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
-    """Rebuild every model as of `as_of`; returns rows per table."""
+    """Fold new raw rows into the staging history, then build every model as of `as_of`; rows per table."""
+    fold_raw(con)
     set_variables(con, settings.sql_variables(as_of))
     counts = {f"staging.{model}": run_model(con, "staging", model) for model in STAGING_MODELS}
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
@@ -23,9 +43,37 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     return counts
 
 
+def drop_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every staging and core table (history included) and forget which batches were folded."""
+    con.execute("begin transaction")
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('staging', 'core') and table_type = 'BASE TABLE' "
+            "and not (table_schema = 'staging' and table_name = 'folded_batches')"
+        ).fetchall()
+        for schema, name in tables:
+            con.execute(f"drop table {identifier(schema)}.{identifier(name)}")
+        con.execute("delete from staging.folded_batches")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def rebuild_models(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime, progress: Callable[[str], None]
+) -> dict[str, int]:
+    """Drop the derived layers and build them again from all of raw, as of `as_of`."""
+    drop_derived(con)
+    fold_raw(con, progress)
+    progress(f"building staging and core as of {as_of:%Y-%m-%d %H:%MZ}")
+    return build_models(con, settings, as_of)
+
+
 @task(name="build-models", cache_policy=NO_CACHE)
 def build_models_task(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
-    """Rebuild staging (typed, latest per key), reference tables and core facts."""
+    """Fold new raw batches into the staging history; build staging as of the window, reference tables, core."""
     counts = build_models(con, settings, as_of)
     built = ", ".join(f"{table} {rows} rows" for table, rows in counts.items())
     get_run_logger().info("models built: %s", built)

@@ -174,17 +174,85 @@ def _typed(column: str, kind: str) -> str:
     return identifier(column) if sql_type is None else f"cast({identifier(column)} as {sql_type}) as {column}"
 
 
-def latest_macro_sql(table: str) -> str:
-    """`latest_<table>()`: raw rows typed, known at as_of, one per entity (the latest version)."""
+def _skeleton(table: str) -> list[str]:
+    """The statements of warehouse/latest_macro.sql, filled for one canonical table."""
     model: Table = TABLES[table]
-    known_at = [f"cast({identifier(column)} as timestamptz) <= getvariable('as_of')" for column in model.known_at]
-    return LATEST_MACRO.read_text().format(
+    known_at = [f"cast({identifier(column)} as timestamptz)" for column in model.known_at]
+    if not known_at:
+        valid_from = "'-infinity'::timestamptz"  # known whatever the as_of
+    elif len(known_at) == 1:
+        valid_from = known_at[0]
+    else:
+        valid_from = f"greatest({', '.join(known_at)})"  # known once every known_at column is
+    entity = [identifier(column) for column in model.entity_columns]
+    text = LATEST_MACRO.read_text().format(
         table=identifier(table),
         casts=", ".join(_typed(column, kind) for column, kind in model.columns.items()),
-        known_at=" and ".join(known_at) or "true",
-        entity=", ".join(identifier(column) for column in model.entity_columns),
-        version="".join(f"{identifier(column)} desc, " for column in model.version),
+        valid_from=valid_from,
+        entity=", ".join(entity),
+        entity_join=" and ".join(f"history.{column} = incoming.{column}" for column in entity),
+        version="".join(f"{identifier(column)}, " for column in model.version),
     )
+    return [part.split("\n", 1)[1].strip() for part in text.split("-- statement:")[1:]]
+
+
+def history_sql(table: str) -> list[str]:
+    """Statements folding the raw rows of the batches in temp table fold_batches into staging.<table>_history."""
+    return _skeleton(table)[:-1]
+
+
+def latest_macro_sql(table: str) -> str:
+    """`latest_<table>()`: one row per entity, its version current at as_of (from staging.<table>_history)."""
+    return _skeleton(table)[-1]
+
+
+# The columns staging.<table>_history has besides the canonical ones.
+HISTORY_COLUMNS = ("valid_from", "_batch_id", "_file", "_loaded_at", "_row_number", "valid_to")
+
+
+def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime) -> int:
+    """Fold raw batches new or changed since the last build into staging.<table>_history; rows read.
+
+    Runs inside the caller's transaction. A history whose columns no longer match the model
+    (the model gained a column) is dropped and folded again from all of raw.
+    """
+    name = identifier(table)
+    present = [column for (column,) in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ?",
+        [f"{table}_history"],
+    ).fetchall()]
+    if present and set(present) != {*TABLES[table].columns, *HISTORY_COLUMNS}:
+        con.execute(f"drop table staging.{name}_history")
+        present = []
+    if not present:
+        con.execute("delete from staging.folded_batches where table_name = ?", [table])
+    con.execute(
+        f"""
+        create or replace temp table fold_batches as
+        with landed as (select _batch_id as batch_id, count(*) as raw_rows from raw.{name} group by all)
+        select landed.*
+        from landed
+        left join staging.folded_batches as folded
+            on folded.table_name = ? and folded.batch_id = landed.batch_id
+        where folded.raw_rows is distinct from landed.raw_rows
+        """,
+        [table],
+    )
+    if not con.execute("select count(*) from fold_batches").fetchone()[0] and present:
+        return 0
+    for statement in history_sql(table):
+        con.execute(statement)
+    con.execute(
+        "delete from staging.folded_batches where table_name = ? and batch_id in (select batch_id from fold_batches)",
+        [table],
+    )
+    con.execute(
+        "insert into staging.folded_batches select ?, batch_id, raw_rows, ? from fold_batches", [table, now]
+    )
+    read = con.execute("select count(*) from fold_new").fetchone()[0]
+    for temp in ("fold_new", "fold_candidates"):
+        con.execute(f"drop table {temp}")
+    return read
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
