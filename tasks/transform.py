@@ -12,19 +12,36 @@ from prefect.cache_policies import NO_CACHE
 from retaguarda.settings import Settings
 from sources.canonical import TABLES
 from tasks.reference import load_reference_tables
-from warehouse.database import CORE_MODELS, MACROS, STAGING_MODELS, fold_history, identifier, run_model, set_variables
+from warehouse.database import (
+    CORE_MODELS,
+    MACROS,
+    STAGING_MODELS,
+    fold_history,
+    identifier,
+    pending_batches,
+    run_model,
+    set_variables,
+    stale_histories,
+)
 
 
 def fold_raw(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Fold the raw batches landed since the last build into staging.*_history, in one transaction."""
-    read = {}
+    """Fold the raw batches landed since the last build into staging.*_history, in one transaction.
+
+    Returns raw rows read per table: none when nothing was landed since (two queries).
+    """
+    read = dict.fromkeys(TABLES, 0)
     now = datetime.now(UTC)
     con.execute("begin transaction")
     try:
+        stale = stale_histories(con)
+        pending = pending_batches(con)
         for number, table in enumerate(TABLES, start=1):
             if progress is not None:
                 progress(f"folding raw.{table} into staging.{table}_history ({number}/{len(TABLES)})")
-            read[table] = fold_history(con, table, now)
+            if table in stale or table in pending:
+                read[table] = fold_history(con, table, now, table in stale)
+        con.execute("drop table fold_pending")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -147,6 +147,13 @@ def test_a_build_with_nothing_new_reads_nothing(folded):
     assert fold_raw(folded)["skus"] == 1
 
 
+def test_a_history_without_a_column_the_model_has_is_folded_again_from_raw(folded):
+    before = history(folded, "orders")
+    folded.execute("alter table staging.orders_history drop column channel")
+    assert fold_raw(folded)["orders"] == 5  # every raw order row read again
+    assert history(folded, "orders") == before
+
+
 # --- a long replay of the real flow: incremental against a full rebuild -----------------
 
 FIRST = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)

@@ -210,36 +210,59 @@ def latest_macro_sql(table: str) -> str:
 HISTORY_COLUMNS = ("valid_from", "_batch_id", "_file", "_loaded_at", "_row_number", "valid_to")
 
 
-def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime) -> int:
-    """Fold raw batches new or changed since the last build into staging.<table>_history; rows read.
+def stale_histories(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Canonical tables whose staging history is missing or no longer has the model's columns."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'staging' and table_name like '%\\_history' escape '\\'"
+    ).fetchall():
+        present.setdefault(table.removesuffix("_history"), set()).add(column)
+    return {table for table, model in TABLES.items() if present.get(table) != {*model.columns, *HISTORY_COLUMNS}}
 
-    Runs inside the caller's transaction. A history whose columns no longer match the model
-    (the model gained a column) is dropped and folded again from all of raw.
-    """
-    name = identifier(table)
-    present = [column for (column,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ?",
-        [f"{table}_history"],
-    ).fetchall()]
-    if present and set(present) != {*TABLES[table].columns, *HISTORY_COLUMNS}:
-        con.execute(f"drop table staging.{name}_history")
-        present = []
-    if not present:
-        con.execute("delete from staging.folded_batches where table_name = ?", [table])
+
+def pending_batches(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Into temp table fold_pending: per table, the raw batches not folded yet or whose row count
+    changed since (rows added, or pruned by retention); returns batches per table."""
+    landed = " union all ".join(
+        f"select '{identifier(table)}' as table_name, _batch_id as batch_id, count(*) as raw_rows "
+        f"from raw.{identifier(table)} group by all"
+        for table in TABLES
+    )
     con.execute(
         f"""
-        create or replace temp table fold_batches as
-        with landed as (select _batch_id as batch_id, count(*) as raw_rows from raw.{name} group by all)
+        create or replace temp table fold_pending as
+        with landed as ({landed})
         select landed.*
         from landed
         left join staging.folded_batches as folded
-            on folded.table_name = ? and folded.batch_id = landed.batch_id
+            on folded.table_name = landed.table_name and folded.batch_id = landed.batch_id
         where folded.raw_rows is distinct from landed.raw_rows
-        """,
+        """
+    )
+    return dict(con.execute("select table_name, count(*) from fold_pending group by all").fetchall())
+
+
+def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime, stale: bool) -> int:
+    """Fold table's batches in fold_pending (pending_batches) into staging.<table>_history; rows read.
+
+    Runs inside the caller's transaction. A stale history (stale_histories: the model gained
+    a column) is dropped and folded again from all of raw.
+    """
+    name = identifier(table)
+    if stale:
+        con.execute(f"drop table if exists staging.{name}_history")
+        con.execute("delete from staging.folded_batches where table_name = ?", [table])
+        con.execute(
+            f"insert into fold_pending select ?, _batch_id, count(*) from raw.{name} group by all "
+            "except select table_name, batch_id, raw_rows from fold_pending",
+            [table],
+        )
+    con.execute(
+        "create or replace temp table fold_batches as select batch_id, raw_rows from fold_pending "
+        "where table_name = ?",
         [table],
     )
-    if not con.execute("select count(*) from fold_batches").fetchone()[0] and present:
-        return 0
     for statement in history_sql(table):
         con.execute(statement)
     con.execute(
@@ -250,7 +273,7 @@ def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime) -> i
         "insert into staging.folded_batches select ?, batch_id, raw_rows, ? from fold_batches", [table, now]
     )
     read = con.execute("select count(*) from fold_new").fetchone()[0]
-    for temp in ("fold_new", "fold_candidates"):
+    for temp in ("fold_new", "fold_candidates", "fold_batches"):
         con.execute(f"drop table {temp}")
     return read
 
