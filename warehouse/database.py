@@ -189,6 +189,7 @@ def _skeleton(table: str) -> list[str]:
         table=identifier(table),
         casts=", ".join(_typed(column, kind) for column, kind in model.columns.items()),
         valid_from=valid_from,
+        known=" and ".join(f"{identifier(column)} is not null" for column in model.known_at) or "true",
         entity=", ".join(entity),
         entity_join=" and ".join(f"history.{column} = incoming.{column}" for column in entity),
         version="".join(f"{identifier(column)}, " for column in model.version),

@@ -18,7 +18,9 @@
 create or replace temp table fold_new as
 select {casts}, {valid_from} as valid_from, _batch_id, _file, _loaded_at, _row_number
 from raw.{table}
-where _batch_id in (select batch_id from fold_batches);
+where _batch_id in (select batch_id from fold_batches)
+    -- a row with an empty known_at column is never known (landing quarantines it anyway)
+    and {known};
 
 -- statement: the history table, shaped from the typed rows
 create table if not exists staging.{table}_history as
