@@ -3,55 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from retaguarda.settings import Settings
-from sources.canonical import TABLES
 from tasks.reference import load_reference_tables
 from warehouse.database import (
     CORE_MODELS,
     MACROS,
     STAGING_MODELS,
-    fold_history,
+    fold,
     identifier,
-    pending_batches,
     run_model,
     set_variables,
-    stale_histories,
 )
 
 
 def fold_raw(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Fold the raw batches landed since the last build into staging.*_history, in one transaction.
-
-    Returns raw rows read per table: none when nothing was landed since (two queries).
-    """
-    read = dict.fromkeys(TABLES, 0)
-    now = datetime.now(UTC)
-    con.execute("begin transaction")
-    try:
-        stale = stale_histories(con)
-        pending = pending_batches(con)
-        for number, table in enumerate(TABLES, start=1):
-            if progress is not None:
-                progress(f"folding raw.{table} into staging.{table}_history ({number}/{len(TABLES)})")
-            if table in stale or table in pending:
-                read[table] = fold_history(con, table, now, table in stale)
-        con.execute("drop table fold_pending")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return read
+    """Fold the raw batches landed since the last build into staging.*_history; raw rows read per table."""
+    return fold(con, progress=progress)
 
 
 def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
-    """Fold new raw rows into the staging history, then build every model as of `as_of`; rows per table."""
-    fold_raw(con)
+    """Build every model as of `as_of` (each staging model folds its new raw rows first); rows per table."""
     set_variables(con, settings.sql_variables(as_of))
     counts = {f"staging.{model}": run_model(con, "staging", model) for model in STAGING_MODELS}
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)

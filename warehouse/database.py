@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -222,13 +223,13 @@ def stale_histories(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {table for table, model in TABLES.items() if present.get(table) != {*model.columns, *HISTORY_COLUMNS}}
 
 
-def pending_batches(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def pending_batches(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, int]:
     """Into temp table fold_pending: per table, the raw batches not folded yet or whose row count
     changed since (rows added, or pruned by retention); returns batches per table."""
     landed = " union all ".join(
         f"select '{identifier(table)}' as table_name, _batch_id as batch_id, count(*) as raw_rows "
         f"from raw.{identifier(table)} group by all"
-        for table in TABLES
+        for table in tables
     )
     con.execute(
         f"""
@@ -276,6 +277,33 @@ def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime, stal
     read = con.execute("select count(*) from fold_new").fetchone()[0]
     for temp in ("fold_new", "fold_candidates", "fold_batches"):
         con.execute(f"drop table {temp}")
+    return read
+
+
+def fold(
+    con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = tuple(TABLES),
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Fold the raw batches landed since the last fold into staging.<table>_history, in one transaction.
+
+    Returns raw rows read per table: none when nothing was landed since (two queries).
+    """
+    read = dict.fromkeys(tables, 0)
+    now = datetime.now(UTC)
+    con.execute("begin transaction")
+    try:
+        stale = stale_histories(con)
+        pending = pending_batches(con, tables)
+        for number, table in enumerate(tables, start=1):
+            if progress is not None:
+                progress(f"folding raw.{table} into staging.{table}_history ({number}/{len(tables)})")
+            if table in stale or table in pending:
+                read[table] = fold_history(con, table, now, table in stale)
+        con.execute("drop table fold_pending")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     return read
 
 
@@ -335,10 +363,12 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
 def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> int:
     """Build one model from warehouse/<layer>/<name>.sql; returns its row count.
 
-    A staging model of a canonical table reads `latest_<name>()`, defined here first.
+    A staging model of a canonical table reads `latest_<name>()`, defined here first, over
+    the table's history with every landed batch folded in.
     """
     path = SQL_DIR / identifier(layer) / f"{identifier(name)}.sql"
     if layer == "staging" and name in TABLES:
+        fold(con, (name,))
         con.execute(latest_macro_sql(name))
     con.execute(path.read_text())
     return con.execute(f"select count(*) from {layer}.{name}").fetchone()[0]
