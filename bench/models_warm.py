@@ -1,6 +1,6 @@
 """Extract and build-models time of a warm hourly run (no new files) at a given history.
 
-    uv run python -m bench.models_warm --days 30 --repeats 3
+    uv run python -m bench.models_warm --days 30 --repeats 3 [--feed FOLDER]
 
 Writes the demo's hourly files for --days of history, lands them and builds the models once
 (the cold run), then times extract over every feed plus build_models as of the same window
@@ -36,11 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.models_warm")
     parser.add_argument("--days", type=float, default=30)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--feed", type=Path, help="a folder the simulator already wrote (--days of history to END)")
     args = parser.parse_args(argv)
     settings = load_settings(environ={})
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "feeds"
-        simulate(folder, END - timedelta(hours=1), END, history_days=args.days - 1 / 24)
+        folder = args.feed or Path(tmp) / "feeds"
+        if args.feed is None:
+            simulate(folder, END - timedelta(hours=1), END, history_days=args.days - 1 / 24)
         con = connect(Path(tmp) / "w.duckdb")
         migrate(con, END)
         mapping = builtin_mapping(folder)
