@@ -20,6 +20,17 @@ from warehouse.database import (
     run_model,
     set_variables,
 )
+from warehouse.incremental import (
+    ORDER_SCOPED,
+    build_fingerprint,
+    changed_rows,
+    folded_through,
+    incremental_possible,
+    previous_build,
+    run_scoped,
+    save_build_state,
+    scope_orders,
+)
 
 
 def fold_raw(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
@@ -28,12 +39,34 @@ def fold_raw(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | N
 
 
 def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime) -> dict[str, int]:
-    """Build every model as of `as_of` (each staging model folds its new raw rows first); rows per table."""
-    set_variables(con, settings.sql_variables(as_of))
-    counts = {f"staging.{model}": run_model(con, "staging", model) for model in STAGING_MODELS}
+    """Fold the new raw batches (one pass), build staging as of `as_of`, reference tables and core; rows per table.
+
+    Core's order-grained models are recomputed only for the orders whose staging rows changed
+    since the previous build (warehouse/incremental.py), unless this build must be full.
+    """
+    variables = settings.sql_variables(as_of)
+    set_variables(con, variables)
+    fold(con)
+    previous = previous_build(con) if incremental_possible(con, CORE_MODELS) else None
+    counts = {f"staging.{model}": run_model(con, "staging", model, folded=True) for model in STAGING_MODELS}
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
     con.execute(MACROS.read_text())
-    counts |= {f"core.{model}": run_model(con, "core", model) for model in CORE_MODELS}
+    fingerprint = build_fingerprint(con, variables)
+    incremental = previous is not None and previous[0] == fingerprint
+    if incremental:
+        for table in STAGING_MODELS:
+            changed_rows(con, table, previous[1], as_of, previous[2])
+    scoped = scope_orders(con, incremental)
+    for model in CORE_MODELS:
+        if incremental and model in ORDER_SCOPED:
+            run_scoped(con, model)
+        else:
+            run_model(con, "core", model)
+        counts[f"core.{model}"] = con.execute(f"select count(*) from core.{identifier(model)}").fetchone()[0]
+    save_build_state(con, fingerprint, as_of, folded_through(con), incremental, scoped)
+    for model in STAGING_MODELS:
+        con.execute(f"drop table if exists changed_{identifier(model)}")
+    con.execute("drop table scope_orders")
     return counts
 
 

@@ -360,15 +360,17 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     return SCHEMA_VERSION
 
 
-def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> int:
+def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, folded: bool = False) -> int:
     """Build one model from warehouse/<layer>/<name>.sql; returns its row count.
 
     A staging model of a canonical table reads `latest_<name>()`, defined here first, over
-    the table's history with every landed batch folded in.
+    the table's history with every landed batch folded in: folded here unless the caller
+    already folded every table (`folded`, as build_models does once per build).
     """
     path = SQL_DIR / identifier(layer) / f"{identifier(name)}.sql"
     if layer == "staging" and name in TABLES:
-        fold(con, (name,))
+        if not folded:
+            fold(con, (name,))
         con.execute(latest_macro_sql(name))
     con.execute(path.read_text())
     return con.execute(f"select count(*) from {layer}.{name}").fetchone()[0]
