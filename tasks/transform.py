@@ -26,10 +26,10 @@ from warehouse.incremental import (
     changed_rows,
     folded_through,
     incremental_possible,
-    previous_build,
     run_scoped,
     save_build_state,
     scope_orders,
+    take_previous_build,
 )
 
 
@@ -47,7 +47,7 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     variables = settings.sql_variables(as_of)
     set_variables(con, variables)
     fold(con)
-    previous = previous_build(con) if incremental_possible(con, CORE_MODELS) else None
+    previous = take_previous_build(con) if incremental_possible(con, CORE_MODELS) else None
     counts = {f"staging.{model}": run_model(con, "staging", model, folded=True) for model in STAGING_MODELS}
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
     con.execute(MACROS.read_text())
@@ -56,7 +56,7 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     if incremental:
         for table in STAGING_MODELS:
             changed_rows(con, table, previous[1], as_of, previous[2])
-    scoped = scope_orders(con, incremental)
+    scoped = scope_orders(con, previous[1] if incremental else None, as_of)
     for model in CORE_MODELS:
         if incremental and model in ORDER_SCOPED:
             run_scoped(con, model)

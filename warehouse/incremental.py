@@ -54,9 +54,12 @@ def incremental_possible(con: duckdb.DuckDBPyConnection, core_models: tuple[str,
     return _exists(con, "core", "build_state") and all(_exists(con, "core", model) for model in core_models)
 
 
-def previous_build(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime, datetime] | None:
-    """(fingerprint, as_of, folded_through) of the previous build, from core.build_state."""
-    return con.execute("select fingerprint, as_of, folded_through from core.build_state").fetchone()
+def take_previous_build(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime, datetime] | None:
+    """(fingerprint, as_of, folded_through) of the previous build, from core.build_state, which
+    goes: a build that stops half way leaves none, so the next one is full."""
+    previous = con.execute("select fingerprint, as_of, folded_through from core.build_state").fetchone()
+    con.execute("drop table core.build_state")
+    return previous
 
 
 def folded_through(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -78,9 +81,13 @@ def changed_rows(con: duckdb.DuckDBPyConnection, table: str, previous_as_of: dat
     return con.execute(f"select count(*) from changed_{identifier(table)}").fetchone()[0]
 
 
-def scope_orders(con: duckdb.DuckDBPyConnection, incremental: bool) -> int:
-    """Into temp table scope_orders: the orders whose core rows this build recomputes."""
-    con.execute((SCOPE_SQL if incremental else SCOPE_ALL_SQL).read_text())
+def scope_orders(con: duckdb.DuckDBPyConnection, previous_as_of: datetime | None, as_of: datetime) -> int:
+    """Into temp table scope_orders: the orders whose core rows this build recomputes (all of them
+    without a previous build to start from)."""
+    if previous_as_of is None:
+        con.execute(SCOPE_ALL_SQL.read_text())
+    else:
+        con.execute(SCOPE_SQL.read_text(), {"low": min(previous_as_of, as_of)})
     return con.execute("select count(*) from scope_orders").fetchone()[0]
 
 

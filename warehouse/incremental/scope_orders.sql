@@ -1,5 +1,5 @@
 -- grain: one row per order_id whose core facts this build recomputes (an incremental build).
--- Reads changed_<table>: the rows of each staging table that differ from the previous build's
+-- Reads changed_<table> (incremental/changed.sql): the rows of each staging table that differ from the previous build's
 -- (both sides), so a new, changed or vanished row all count. Orders not in here are settled
 -- for this build: nothing they are built from changed, and core keeps their rows.
 create or replace temp table scope_orders as
@@ -36,8 +36,11 @@ with touched as (
     from staging.order_lines as lines
     semi join changed_skus as skus on lines.sku = skus.sku
     union all
-    -- the one core fact that moves with as_of alone: placed_at in the future (order_capture)
-    select order_id from core.order_capture where not fields_valid
+    -- the one core fact that moves with as_of alone: placed_at in the future (order_capture),
+    -- at either build's as_of ($low, the earlier of the two)
+    select order_id
+    from staging.orders
+    where placed_at > $low + to_minutes(getvariable('clock_skew_minutes')::bigint)
 )
 
 select distinct order_id from touched where order_id is not null;
