@@ -17,6 +17,8 @@ from warehouse.database import (
     STAGING_MODELS,
     fold,
     identifier,
+    model_references,
+    model_sql,
     run_model,
     set_variables,
 )
@@ -47,15 +49,23 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     variables = settings.sql_variables(as_of)
     set_variables(con, variables)
     fold(con)
+    fingerprint = build_fingerprint(variables, settings.carriers)
     previous = take_previous_build(con) if incremental_possible(con, CORE_MODELS) else None
-    counts = {f"staging.{model}": run_model(con, "staging", model, folded=True) for model in STAGING_MODELS}
+    incremental = previous is not None and previous[0] == fingerprint
+    changed = {table: changed_rows(con, table, previous[1], as_of, previous[2])
+               for table in STAGING_MODELS} if incremental else {}
+    counts: dict[str, int] = {}
+    rebuilt: set[str] = set()
+    for model in STAGING_MODELS:
+        # a staging table none of whose entities changed, reading none that was rebuilt, stays as it is
+        reads = {name for layer, name in model_references(model_sql("staging", model)) if layer == "staging"}
+        if not incremental or changed[model] or reads & rebuilt:
+            rebuilt.add(model)
+            counts[f"staging.{model}"] = run_model(con, "staging", model, folded=True)
+        else:
+            counts[f"staging.{model}"] = con.execute(f"select count(*) from staging.{identifier(model)}").fetchone()[0]
     counts["core.business_calendar"] = load_reference_tables(con, settings, as_of)
     con.execute(MACROS.read_text())
-    fingerprint = build_fingerprint(con, variables)
-    incremental = previous is not None and previous[0] == fingerprint
-    if incremental:
-        for table in STAGING_MODELS:
-            changed_rows(con, table, previous[1], as_of, previous[2])
     scoped = scope_orders(con, previous[1] if incremental else None, as_of)
     for model in CORE_MODELS:
         if incremental and model in ORDER_SCOPED:

@@ -360,6 +360,11 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     return SCHEMA_VERSION
 
 
+def model_sql(layer: str, name: str) -> str:
+    """The text of warehouse/<layer>/<name>.sql."""
+    return (SQL_DIR / identifier(layer) / f"{identifier(name)}.sql").read_text()
+
+
 def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, folded: bool = False) -> int:
     """Build one model from warehouse/<layer>/<name>.sql; returns its row count.
 

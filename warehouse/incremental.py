@@ -7,9 +7,10 @@ version starting or ending between the two as_of), turns them into the orders th
 only: delete their rows, insert them again. Every other order is settled for this build and
 keeps its rows. The staging tables and the other core models are still built in full.
 
-A build is full when core is missing or when something other than the data changed since the
-previous build: the settings the models read, the carriers' tracking formats, or the SQL of a
-core model. core.build_state remembers those.
+A staging table none of whose entities changed (and reading no staging table that was rebuilt)
+is kept as it is. A build is full when core is missing or when something other than the data
+changed since the previous build: the settings the models read, the carriers' tracking formats,
+or the models' SQL. core.build_state remembers those.
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     ).fetchone()[0] > 0
 
 
-def build_fingerprint(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> str:
-    """What core depends on besides the data: settings (as_of left out), tracking formats, core SQL."""
-    formats = con.execute(
-        "select list((carrier, pattern) order by carrier)::varchar from core.tracking_formats"
-    ).fetchone()
-    code = [(path.name, path.read_text()) for path in sorted((SQL_DIR / "core").glob("*.sql"))]
+def build_fingerprint(variables: dict[str, Any], carriers: dict[str, str]) -> str:
+    """What staging and core depend on besides the data: the settings the models read (as_of left
+    out), the carriers' tracking formats, and the models' SQL."""
+    code = [(str(path.relative_to(SQL_DIR)), path.read_text()) for path in sorted(
+        [SQL_DIR / "latest_macro.sql", *SQL_DIR.glob("staging/*.sql"), *SQL_DIR.glob("core/*.sql"),
+         *SQL_DIR.glob("incremental/*.sql")]
+    )]
     settled = {key: str(value) for key, value in variables.items() if key != "as_of"}
-    text = json.dumps([settled, formats[0], code], sort_keys=True)
+    text = json.dumps([settled, sorted(carriers.items()), code], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
