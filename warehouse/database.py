@@ -376,6 +376,8 @@ def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, folded: boo
     if layer == "staging" and name in TABLES:
         if not folded:
             fold(con, (name,))
+            # staging built outside a build no longer matches the last build: the next one is full
+            con.execute("drop table if exists core.build_state")
         con.execute(latest_macro_sql(name))
     con.execute(path.read_text())
     return con.execute(f"select count(*) from {layer}.{name}").fetchone()[0]
