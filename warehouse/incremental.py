@@ -5,10 +5,10 @@ changed since the previous build (changed_<table>: touched by a batch folded sin
 version starting or ending between the two as_of), turns them into the orders they feed
 (incremental/scope_orders.sql) and recomputes the order-grained core models for those orders
 only: delete their rows, insert them again. Every other order is settled for this build and
-keeps its rows. The staging tables and the other core models are still built in full.
+keeps its rows. The other core models are still built in full.
 
 A staging table none of whose entities changed (and reading no staging table that was rebuilt)
-is kept as it is. A build is full when core is missing or when something other than the data
+is kept as it is; any other is built in full from its history. A build is full when core is missing or when something other than the data
 changed since the previous build: the settings the models read, the carriers' tracking formats,
 or the models' SQL. core.build_state remembers those.
 """
