@@ -8,9 +8,10 @@ only: delete their rows, insert them again. Every other order is settled for thi
 keeps its rows. The other core models are still built in full.
 
 A staging table none of whose entities changed (and reading no staging table that was rebuilt)
-is kept as it is; any other is built in full from its history. A build is full when core is missing or when something other than the data
-changed since the previous build: the settings the models read, the carriers' tracking formats,
-or the models' SQL. core.build_state remembers those.
+is kept as it is; any other is built in full from its history. A build is full when core is
+missing or when something other than the data changed since the previous build: the settings
+the models read, the carriers' tracking formats, or the models' SQL. core.build_state
+remembers those.
 """
 
 from __future__ import annotations
