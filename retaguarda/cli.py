@@ -435,6 +435,38 @@ def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from tasks.transform import fold_raw, rebuild_models
+    from warehouse.database import migrate
+    from warehouse.lock import writer_lock
+
+    target = settings.warehouse.target
+    if settings.warehouse.kind == "duckdb" and not settings.warehouse.path.exists():
+        raise CliError(f"no warehouse at {target}: run `retaguarda run` first", NOT_FOUND)
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    with writer_lock(target, "rebuild", settings.warehouse.lock_wait_seconds):
+        con = open_writer(target, settings.warehouse.lock_wait_seconds)
+        try:
+            migrate(con, datetime.now(UTC))
+            as_of = con.execute("select max(as_of) from exceptions.publications").fetchone()[0]
+            if as_of is None:
+                from tasks.transform import drop_derived
+
+                drop_derived(con)
+                fold_raw(con, progress)
+                print("staging history rebuilt from raw; nothing published yet, so the next run builds the rest")
+                return OK
+            counts = rebuild_models(con, settings, as_of, progress)
+        finally:
+            con.close()
+    print(f"rebuilt {len(counts)} staging and core tables from raw, as of {as_of:%Y-%m-%d %H:%MZ} "
+          "(the latest published window); published exceptions are unchanged until the next run")
+    return OK
+
+
 def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
     from expectations.catalog import all_checks, configured_catalog
     from tasks.check_reasons import decide_statically
@@ -578,6 +610,9 @@ def parser() -> argparse.ArgumentParser:
     listed = command("tenants", cmd_tenants, "list the tenants, their warehouse and their last run")
     listed.add_argument("--output", choices=("table", "csv", "json"), default="table",
                         help="table, csv or json; times in UTC")
+    command("rebuild", cmd_rebuild,
+            "drop staging (with its history) and core, and build them again from all of raw, "
+            "as of the latest published window")
     command("check-config", cmd_check_config, "validate the settings and the check catalog, then exit")
     return root
 

@@ -10,6 +10,7 @@ import polars as pl
 
 from retaguarda.calendar import BusinessCalendar
 from retaguarda.settings import Settings
+from warehouse.database import STAGING_MODELS
 
 # Business time is defined over whatever span the data has (staged timestamps and the
 # ledger's opening times), and at least this far around the window end: a timestamp
@@ -42,6 +43,8 @@ def staged_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, dateti
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'staging' and data_type = 'TIMESTAMP WITH TIME ZONE'"
     ).fetchall()
+    # the staging models only: not their histories, whose versions reach before any as_of
+    columns = [(table, column) for table, column in columns if table in STAGING_MODELS]
     if not columns:
         return None, None
     # names come from the database's own catalog, quoted

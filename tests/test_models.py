@@ -152,3 +152,49 @@ def test_staging_keeps_the_last_landed_row_known_at_as_of(warehouse):
         ("S-1", "2.500", 2),
     ]
     assert rows(warehouse, "select shipment_id, quantity from staging.shipment_lines") == [("S-1", 1)]
+
+
+def payment(payment_id: str, order_id: str, kind: str, amount: str) -> dict:
+    return {"payment_id": payment_id, "order_id": order_id, "order_updated_at": ORDER["updated_at"], "kind": kind,
+            "amount": amount, "currency": "BRL", "occurred_at": "2026-11-26T13:00:00Z"}
+
+
+def core_tables(con) -> dict[str, list]:
+    return {model: sorted(rows(con, f"select * from core.{model}"), key=repr) for model in CORE_MODELS}
+
+
+def test_a_build_recomputes_only_the_orders_a_new_batch_touched_and_equals_a_full_build(warehouse):
+    seed_catalog(warehouse)
+    insert_raw(warehouse, "orders", ORDER, {**ORDER, "order_id": "O-2"})
+    insert_raw(warehouse, "order_lines", *(line(o, 1, "A", 2, "100.00", ORDER["updated_at"]) for o in ("O-1", "O-2")))
+    insert_raw(warehouse, "payments", payment("P-1", "O-1", "capture", "205.00"),
+               payment("P-2", "O-2", "capture", "205.00"))
+    build_all(warehouse)
+    state = "select incremental, orders_recomputed from core.build_state"
+    assert rows(warehouse, state) == [(False, 2)]
+
+    # a later batch refunds O-1; O-2 is settled and keeps its rows
+    insert_raw(warehouse, "payments", payment("P-3", "O-1", "refund", "205.00"))
+    warehouse.execute("update raw.payments set _batch_id = 'later' where payment_id = 'P-3'")
+    build_all(warehouse)
+    assert rows(warehouse, state) == [(True, 1)]
+    assert rows(warehouse, "select order_id, refunded_amount from core.order_payments order by order_id") == [
+        ("O-1", 205), ("O-2", 0)]
+
+    incremental = core_tables(warehouse)
+    warehouse.execute("drop table core.build_state")  # the next build is full
+    build_all(warehouse)
+    assert rows(warehouse, state) == [(False, 2)]
+    assert core_tables(warehouse) == incremental
+
+
+def test_a_build_with_other_settings_recomputes_every_order(warehouse):
+    seed_catalog(warehouse)
+    insert_raw(warehouse, "orders", ORDER, {**ORDER, "order_id": "O-2"})
+    build_all(warehouse)
+    build_models(warehouse, load_settings(environ={"RETAGUARDA__THRESHOLDS__MONEY_TOLERANCE": "7"}), AS_OF)
+    assert rows(warehouse, "select incremental, orders_recomputed from core.build_state") == [(False, 2)]
+    build_all(warehouse)
+    assert rows(warehouse, "select incremental, orders_recomputed from core.build_state") == [(False, 2)]
+    build_all(warehouse)
+    assert rows(warehouse, "select incremental, orders_recomputed from core.build_state") == [(True, 0)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import duckdb
+from datetime import UTC, datetime
+
 import polars as pl
 
 from sources.canonical import SQL_TYPES, TABLES
 from sources.casts import cast_failures
-from warehouse.database import latest_macro_sql
+from tasks.transform import fold_raw
+from warehouse.database import connect, latest_macro_sql, migrate
 
 
 def allocations(**columns: list[str | None]) -> pl.DataFrame:
@@ -33,12 +35,13 @@ def test_what_passes_the_check_passes_staging():
     """Every value the check accepts, DuckDB casts in the staging macro too (the same types)."""
     frame = allocations(quantity=["1", "-2147483648", "2147483647", " 7 ", None])
     assert cast_failures("allocations", frame, "_i") == {}
-    con = duckdb.connect()
-    con.execute("create schema raw")
+    con = connect(":memory:")
+    migrate(con, datetime(2026, 1, 1, tzinfo=UTC))
     con.execute("set variable as_of = '2100-01-01'::timestamptz")
     lineage = "'s' as _source, 'b' as _batch_id, 'f' as _file, _i::bigint as _row_number, now() as _loaded_at"
     con.register("frame", frame.to_arrow())
-    con.execute(f"create table raw.allocations as select * exclude (_i), {lineage} from frame")
+    con.execute(f"insert into raw.allocations by name select * exclude (_i), {lineage} from frame")
+    fold_raw(con)
     con.execute(latest_macro_sql("allocations"))
     assert con.execute("select count(*) from latest_allocations()").fetchone() == (1,)  # one allocation_id
     assert "integer" in {SQL_TYPES[kind] for kind in TABLES["allocations"].columns.values()}

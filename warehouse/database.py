@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,17 +181,136 @@ def _typed(column: str, kind: str) -> str:
     return identifier(column) if sql_type is None else f"cast({identifier(column)} as {sql_type}) as {column}"
 
 
-def latest_macro_sql(table: str) -> str:
-    """`latest_<table>()`: raw rows typed, known at as_of, one per entity (the latest version)."""
+def _skeleton(table: str) -> list[str]:
+    """The statements of warehouse/latest_macro.sql, filled for one canonical table."""
     model: Table = TABLES[table]
-    known_at = [f"cast({identifier(column)} as timestamptz) <= getvariable('as_of')" for column in model.known_at]
-    return LATEST_MACRO.read_text().format(
+    known_at = [f"cast({identifier(column)} as timestamptz)" for column in model.known_at]
+    if not known_at:
+        valid_from = "'-infinity'::timestamptz"  # known whatever the as_of
+    elif len(known_at) == 1:
+        valid_from = known_at[0]
+    else:
+        valid_from = f"greatest({', '.join(known_at)})"  # known once every known_at column is
+    entity = [identifier(column) for column in model.entity_columns]
+    text = LATEST_MACRO.read_text().format(
         table=identifier(table),
         casts=", ".join(_typed(column, kind) for column, kind in model.columns.items()),
-        known_at=" and ".join(known_at) or "true",
-        entity=", ".join(identifier(column) for column in model.entity_columns),
-        version="".join(f"{identifier(column)} desc, " for column in model.version),
+        valid_from=valid_from,
+        known=" and ".join(f"{identifier(column)} is not null" for column in model.known_at) or "true",
+        entity=", ".join(entity),
+        entity_join=" and ".join(f"history.{column} = incoming.{column}" for column in entity),
+        version="".join(f"{identifier(column)}, " for column in model.version),
     )
+    return [part.split("\n", 1)[1].strip() for part in text.split("-- statement:")[1:]]
+
+
+def history_sql(table: str) -> list[str]:
+    """Statements folding the raw rows of the batches in temp table fold_batches into staging.<table>_history."""
+    return _skeleton(table)[:-1]
+
+
+def latest_macro_sql(table: str) -> str:
+    """`latest_<table>()`: one row per entity, its version current at as_of (from staging.<table>_history)."""
+    return _skeleton(table)[-1]
+
+
+# The columns staging.<table>_history has besides the canonical ones.
+HISTORY_COLUMNS = ("valid_from", "_batch_id", "_file", "_loaded_at", "_row_number", "valid_to")
+
+
+def stale_histories(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Canonical tables whose staging history is missing or no longer has the model's columns."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'staging' and table_name like '%\\_history' escape '\\'"
+    ).fetchall():
+        present.setdefault(table.removesuffix("_history"), set()).add(column)
+    return {table for table, model in TABLES.items() if present.get(table) != {*model.columns, *HISTORY_COLUMNS}}
+
+
+def pending_batches(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, int]:
+    """Into temp table fold_pending: per table, the raw batches not folded yet or whose row count
+    changed since (rows added, or pruned by retention); returns batches per table."""
+    landed = " union all ".join(
+        f"select '{identifier(table)}' as table_name, _batch_id as batch_id, count(*) as raw_rows "
+        f"from raw.{identifier(table)} group by all"
+        for table in tables
+    )
+    con.execute(
+        f"""
+        create or replace temp table fold_pending as
+        with landed as ({landed})
+        select landed.*
+        from landed
+        left join staging.folded_batches as folded
+            on folded.table_name = landed.table_name and folded.batch_id = landed.batch_id
+        where folded.raw_rows is distinct from landed.raw_rows
+        """
+    )
+    return dict(con.execute("select table_name, count(*) from fold_pending group by all").fetchall())
+
+
+def fold_history(con: duckdb.DuckDBPyConnection, table: str, now: datetime, stale: bool) -> int:
+    """Fold table's batches in fold_pending (pending_batches) into staging.<table>_history; rows read.
+
+    Runs inside the caller's transaction. A stale history (stale_histories: the model gained
+    a column) is dropped and folded again from all of raw.
+    """
+    name = identifier(table)
+    if stale:
+        con.execute(f"drop table if exists staging.{name}_history")
+        con.execute("delete from staging.folded_batches where table_name = ?", [table])
+        con.execute(
+            f"insert into fold_pending select ?, _batch_id, count(*) from raw.{name} group by all "
+            "except select table_name, batch_id, raw_rows from fold_pending",
+            [table],
+        )
+    con.execute(
+        "create or replace temp table fold_batches as select batch_id, raw_rows from fold_pending "
+        "where table_name = ?",
+        [table],
+    )
+    for statement in history_sql(table):
+        con.execute(statement)
+    con.execute(
+        "delete from staging.folded_batches where table_name = ? and batch_id in (select batch_id from fold_batches)",
+        [table],
+    )
+    con.execute(
+        "insert into staging.folded_batches select ?, batch_id, raw_rows, ? from fold_batches", [table, now]
+    )
+    read = con.execute("select count(*) from fold_new").fetchone()[0]
+    for temp in ("fold_new", "fold_candidates", "fold_batches"):
+        con.execute(f"drop table {temp}")
+    return read
+
+
+def fold(
+    con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = tuple(TABLES),
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Fold the raw batches landed since the last fold into staging.<table>_history, in one transaction.
+
+    Returns raw rows read per table: none when nothing was landed since (two queries).
+    """
+    read = dict.fromkeys(tables, 0)
+    now = datetime.now(UTC)
+    con.execute("begin transaction")
+    try:
+        stale = stale_histories(con)
+        pending = pending_batches(con, tables)
+        for number, table in enumerate(tables, start=1):
+            if progress is not None:
+                progress(f"folding raw.{table} into staging.{table}_history ({number}/{len(tables)})")
+            if table in stale or table in pending:
+                read[table] = fold_history(con, table, now, table in stale)
+        con.execute("drop table fold_pending")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return read
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
@@ -263,13 +383,24 @@ def migrate(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     return SCHEMA_VERSION
 
 
-def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> int:
+def model_sql(layer: str, name: str) -> str:
+    """The text of warehouse/<layer>/<name>.sql."""
+    return (SQL_DIR / identifier(layer) / f"{identifier(name)}.sql").read_text()
+
+
+def run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str, folded: bool = False) -> int:
     """Build one model from warehouse/<layer>/<name>.sql; returns its row count.
 
-    A staging model of a canonical table reads `latest_<name>()`, defined here first.
+    A staging model of a canonical table reads `latest_<name>()`, defined here first, over
+    the table's history with every landed batch folded in: folded here unless the caller
+    already folded every table (`folded`, as build_models does once per build).
     """
     path = SQL_DIR / identifier(layer) / f"{identifier(name)}.sql"
     if layer == "staging" and name in TABLES:
+        if not folded:
+            fold(con, (name,))
+            # staging built outside a build no longer matches the last build: the next one is full
+            con.execute("drop table if exists core.build_state")
         con.execute(latest_macro_sql(name))
     con.execute(path.read_text())
     return con.execute(f"select count(*) from {layer}.{name}").fetchone()[0]

@@ -1,12 +1,14 @@
 -- grain: one row per order, with what order capture found wrong with it.
 -- capture_ok orders go on to the later stages; the others are held at capture.
+-- Built for the orders in scope_orders only (warehouse/incremental.py): all of them in a full
+-- build, the ones whose inputs changed in an incremental one.
 create or replace table core.order_capture as
 with orders as (
-    select * from staging.orders where order_id is not null
+    select * from staging.orders where order_id in (select order_id from scope_orders)
 ),
 
 lines as (
-    select * from staging.order_lines
+    select * from staging.order_lines where order_id in (select order_id from scope_orders)
 ),
 
 catalog as (

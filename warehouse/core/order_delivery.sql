@@ -1,4 +1,6 @@
 -- grain: one row per order that passed capture, with its shipping and delivery timeline.
+-- Built for the orders in scope_orders only (warehouse/incremental.py): all of them in a full
+-- build, the ones whose inputs changed in an incremental one.
 create or replace table core.order_delivery as
 with orders as (
     select
@@ -7,6 +9,7 @@ with orders as (
         capture.promised_delivery_by
     from core.order_payments as payments
     inner join core.order_capture as capture on payments.order_id = capture.order_id
+    where payments.order_id in (select order_id from scope_orders)
 ),
 
 parcels as (
@@ -18,6 +21,7 @@ parcels as (
         max(delivered_at) as last_delivered_at,
         bool_or(delivered_at < shipped_at) as delivered_before_shipped
     from core.shipment_tracking
+    where order_id in (select order_id from scope_orders)
     group by order_id
 ),
 

@@ -1,12 +1,15 @@
 -- grain: one row per order that passed capture, with what was ordered and what shipped.
+-- Built for the orders in scope_orders only (warehouse/incremental.py): all of them in a full
+-- build, the ones whose inputs changed in an incremental one.
 create or replace table core.order_fulfillment as
 with orders as (
-    select * from core.order_capture where capture_ok
+    select * from core.order_capture where capture_ok and order_id in (select order_id from scope_orders)
 ),
 
 ordered as (
     select order_id, sku, sum(quantity) as quantity
     from staging.order_lines
+    where order_id in (select order_id from scope_orders)
     group by order_id, sku
 ),
 
@@ -14,6 +17,7 @@ shipped as (
     select shipments.order_id, lines.sku, sum(lines.quantity) as quantity
     from staging.shipments as shipments
     inner join staging.shipment_lines as lines on shipments.shipment_id = lines.shipment_id
+    where shipments.order_id in (select order_id from scope_orders)
     group by shipments.order_id, lines.sku
 ),
 
@@ -43,6 +47,7 @@ shipment_totals as (
     select order_id, count(*) as shipment_count, min(shipped_at) as first_shipped_at,
         max(shipped_at) as last_shipped_at
     from staging.shipments
+    where order_id in (select order_id from scope_orders)
     group by order_id
 ),
 

@@ -1,7 +1,9 @@
 -- grain: one row per order that passed capture, with its money and allocation times.
+-- Built for the orders in scope_orders only (warehouse/incremental.py): all of them in a full
+-- build, the ones whose inputs changed in an incremental one.
 create or replace table core.order_payments as
 with orders as (
-    select * from core.order_capture where capture_ok
+    select * from core.order_capture where capture_ok and order_id in (select order_id from scope_orders)
 ),
 
 payments as (
@@ -12,12 +14,14 @@ payments as (
         min(occurred_at) filter (where kind = 'capture') as paid_at,
         max(occurred_at) filter (where kind = 'refund') as last_refund_at
     from staging.payments
+    where order_id in (select order_id from scope_orders)
     group by order_id
 ),
 
 allocations as (
     select order_id, min(allocated_at) as first_allocated_at
     from staging.allocations
+    where order_id in (select order_id from scope_orders)
     group by order_id
 ),
 

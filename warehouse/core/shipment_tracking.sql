@@ -1,7 +1,9 @@
 -- grain: one row per shipment of an order that passed capture, with what its carrier reported.
+-- Built for the orders in scope_orders only (warehouse/incremental.py): all of them in a full
+-- build, the ones whose inputs changed in an incremental one.
 create or replace table core.shipment_tracking as
 with orders as (
-    select order_id, status, total_amount from core.order_capture where capture_ok
+    select order_id, status, total_amount from core.order_capture where capture_ok and order_id in (select order_id from scope_orders)
 ),
 
 shipments as (
@@ -23,19 +25,21 @@ events as (
         max(event_at) filter (where status = 'delivered') as delivered_at,
         max(event_at) filter (where status = 'returned_to_sender') as returned_at
     from staging.tracking_events
+    where (carrier, tracking_number) in (select (carrier, tracking_number) from shipments)
     group by carrier, tracking_number
 ),
 
 sharing as (
     select tracking_number, count(*) as shipments_with_number
     from staging.shipments
+    where tracking_number in (select tracking_number from shipments)
     group by tracking_number
 ),
 
 restocks as (
     select order_id, max(occurred_at) as last_return_movement_at
     from staging.stock_movements
-    where reason = 'return'
+    where reason = 'return' and order_id in (select order_id from scope_orders)
     group by order_id
 ),
 

@@ -1,4 +1,4 @@
 -- grain: one row per allocation_id, as last delivered, known at as_of
--- typed, known at as_of and deduplicated by latest_allocations(), from the canonical model
+-- the version current at as_of, from staging.allocations_history by latest_allocations() (the canonical model)
 create or replace table staging.allocations as
 select * from latest_allocations();

@@ -1,6 +1,6 @@
 -- grain: one row per (order_id, line_no) of the order's latest version
--- typed and deduplicated per order version by latest_order_lines(), from the canonical
--- model; the lines of the version staging.orders kept are the order's lines.
+-- every order version's lines by latest_order_lines() (staging.order_lines_history, from the
+-- canonical model); the lines of the version staging.orders kept at as_of are the order's lines.
 create or replace table staging.order_lines as
 select lines.* exclude (order_updated_at)
 from latest_order_lines() as lines

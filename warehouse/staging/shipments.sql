@@ -1,4 +1,4 @@
 -- grain: one row per shipment_id, as last delivered, known at as_of
--- typed, known at as_of and deduplicated by latest_shipments(), from the canonical model
+-- the version current at as_of, from staging.shipments_history by latest_shipments() (the canonical model)
 create or replace table staging.shipments as
 select * from latest_shipments();

@@ -1,4 +1,4 @@
 -- grain: one row per sku, as last delivered
--- typed, known at as_of and deduplicated by latest_skus(), from the canonical model
+-- the version current at as_of, from staging.skus_history by latest_skus() (the canonical model)
 create or replace table staging.skus as
 select * from latest_skus();

@@ -1,4 +1,4 @@
 -- grain: one row per (snapshot_at, warehouse_id, sku), as last delivered, known at as_of
--- typed, known at as_of and deduplicated by latest_stock_snapshots(), from the canonical model
+-- the version current at as_of, from staging.stock_snapshots_history by latest_stock_snapshots() (the canonical model)
 create or replace table staging.stock_snapshots as
 select * from latest_stock_snapshots();
