@@ -417,21 +417,18 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
-    from tasks.retention import prune, prune_reports
+    from tasks.retention import prune_all
     from warehouse.lock import writer_lock
     from warehouse.reader_copy import write_reader_copy
 
     with writer_lock(settings.warehouse.target, "prune", settings.warehouse.lock_wait_seconds):
         con = open_writer(settings.warehouse.target, settings.warehouse.lock_wait_seconds)
         try:
-            deleted = prune(con, settings.retention, datetime.now(UTC))
-            reports = prune_reports(con, settings.report.dir, settings.retention, datetime.now(UTC), settings.tenant)
-            if reports:
-                deleted["report files"] = reports
+            deleted = prune_all(con, settings, datetime.now(UTC))
             write_reader_copy(con, settings.warehouse.target)
         finally:
             con.close()
-    print("\n".join(f"{table}: {n} rows deleted" for table, n in deleted.items()) or "nothing to prune")
+    print("\n".join(f"{what}: {n} deleted" for what, n in deleted.items()) or "nothing to prune")
     return OK
 
 

@@ -114,8 +114,9 @@ class RetentionSettings(_Strict):
     history_days: int = Field(
         gt=0,
         description="run audit, ledger events, history snapshots, actions, exceptions resolved and "
-        "report files older than this are deleted; never active exceptions, the latest two "
-        "publications or the 7 days the report's trend reads",
+        "report files older than this are deleted, and on a DuckLake the snapshots (time travel) committed "
+        "longer ago than this by the clock, with the files only they held; never active exceptions, the "
+        "latest two publications or the 7 days the report's trend reads",
     )
 
 

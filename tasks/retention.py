@@ -15,7 +15,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from retaguarda.settings import RetentionSettings, Settings
-from warehouse.database import STAGING_MODELS, identifier
+from warehouse.database import STAGING_MODELS, identifier, is_lake
 
 # Logs keyed by the window they describe: (table, column).
 HISTORY_TABLES = (
@@ -26,6 +26,8 @@ HISTORY_TABLES = (
     ("published.exception_links", "as_of"),
     ("published.on_time", "as_of"),
 )
+# Files a lake no longer lists stay this long, for readers that started before they went.
+LAKE_FILE_GRACE = timedelta(days=1)
 # The report's trend reads this far back from the publication it shows (report/sql/trend.sql).
 REPORT_TREND = timedelta(days=7)
 ACTIVE_IDS = "select exception_id from exceptions.ledger where status <> 'resolved'"
@@ -132,13 +134,37 @@ def prune_reports(
     return deleted
 
 
+def expire_lake_snapshots(con: duckdb.DuckDBPyConnection, history_days: int, now: datetime) -> int:
+    """On a DuckLake, expire the snapshots older than the history age (by the clock: snapshots are
+    stamped when they commit) and delete the files only they held; returns how many expired.
+
+    A lake keeps every snapshot for time travel, so without this its catalog and files grow with
+    every run. The latest snapshot is never expired. A DuckDB file keeps no snapshots: 0.
+    """
+    if not is_lake(con):
+        return 0
+    from warehouse.ducklake import ALIAS
+
+    expired = con.execute(
+        "call ducklake_expire_snapshots(?, older_than => ?)", [ALIAS, now - timedelta(days=history_days)]
+    ).fetchall()
+    con.execute("call ducklake_cleanup_old_files(?, older_than => ?)", [ALIAS, now - LAKE_FILE_GRACE]).fetchall()
+    return len(expired)
+
+
+def prune_all(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime) -> dict[str, int]:
+    """Everything retention deletes: warehouse rows, report files, a lake's old snapshots; counts by kind."""
+    deleted = prune(con, settings.retention, now)
+    others = {
+        "report files": prune_reports(con, Path(settings.report.dir), settings.retention, now, settings.tenant),
+        "lake snapshots": expire_lake_snapshots(con, settings.retention.history_days, now),
+    }
+    return deleted | {kind: n for kind, n in others.items() if n}
+
+
 @task(name="prune-history", cache_policy=NO_CACHE)
 def prune_task(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime | None = None) -> dict[str, int]:
-    """Delete superseded raw rows, history and report files past the retention ages."""
-    now = now or datetime.now(UTC)
-    deleted = prune(con, settings.retention, now)
-    reports = prune_reports(con, Path(settings.report.dir), settings.retention, now, settings.tenant)
-    if reports:
-        deleted["report files"] = reports
+    """Delete superseded raw rows, history, report files and lake snapshots past the retention ages."""
+    deleted = prune_all(con, settings, now or datetime.now(UTC))
     get_run_logger().info("pruned: %s", deleted or "nothing")
     return deleted

@@ -194,6 +194,31 @@ def test_migrations_on_a_sqlite_catalog(tmp_path):
     assert tables > 20
 
 
+def test_retention_expires_snapshots_past_the_history_age_and_keeps_the_data(tmp_path):
+    from tasks.retention import expire_lake_snapshots
+
+    lake = Lake(f"sqlite:{tmp_path / 'catalog.sqlite'}", str(tmp_path / "data") + "/")
+    con = connect(lake)
+    con.execute("create table t as select range as n from range(3000)")  # big enough for a Parquet file
+    first = con.execute("select max(snapshot_id) from ducklake_snapshots('lake')").fetchone()[0]
+    con.execute("create or replace table t as select range as n from range(5000)")
+    con.execute("delete from t where n >= 4000")
+    before = con.execute("select count(*) from ducklake_snapshots('lake')").fetchone()[0]
+    files_before = sorted((tmp_path / "data").rglob("*.parquet"))
+
+    assert expire_lake_snapshots(con, 90, datetime.now(UTC)) == 0  # all of them younger than 90 days
+    assert con.execute("select count(*) from t at (version => ?)", [first]).fetchone()[0] == 3000
+
+    later = datetime.now(UTC) + timedelta(days=91)
+    assert expire_lake_snapshots(con, 90, later) == before - 1  # all but the latest
+    assert con.execute("select count(*) from ducklake_snapshots('lake')").fetchone()[0] == 1
+    with pytest.raises(Exception, match="(?i)snapshot"):
+        con.execute("select count(*) from t at (version => ?)", [first]).fetchone()
+    assert con.execute("select count(*), max(n) from t").fetchone() == (4000, 3999)
+    assert len(sorted((tmp_path / "data").rglob("*.parquet"))) < len(files_before)  # the first table's file went
+    con.close()
+
+
 def test_dialect_drops_keys_and_keeps_the_rest():
     ddl = (
         "create table a (id varchar primary key, n int not null);\n"
