@@ -219,6 +219,22 @@ def test_retention_expires_snapshots_past_the_history_age_and_keeps_the_data(tmp
     con.close()
 
 
+SLOW_QUERY = "select count(*) from range(100000000) t(a) where a % 7 = 3"
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "ducklake"])
+def test_a_slow_query_prints_nothing_on_stdout(kind, tmp_path):
+    """DuckDB draws a progress bar on stdout for a query over its progress_bar_time, terminal or not."""
+    opening = (f"from warehouse.database import connect; con = connect({str(tmp_path / 'w.duckdb')!r})"
+               if kind == "duckdb" else
+               f"from warehouse.ducklake import Lake, connect; "
+               f"con = connect(Lake('sqlite:{tmp_path / 'c.sqlite'}', '{tmp_path / 'data'}/'))")
+    code = f"{opening}; con.execute('set progress_bar_time = 0'); con.execute({SLOW_QUERY!r}).fetchall()"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == ""
+
+
 def test_dialect_drops_keys_and_keeps_the_rest():
     ddl = (
         "create table a (id varchar primary key, n int not null);\n"

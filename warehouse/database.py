@@ -110,6 +110,10 @@ def connect_waiting(path: Path | str, wait_seconds: float) -> duckdb.DuckDBPyCon
 def prepare_session(con: duckdb.DuckDBPyConnection) -> None:
     # Timestamps are stored and compared in UTC whatever the host's zone.
     con.execute("set TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for a query over 2 s, terminal or not: it would land
+    # inside the CLI's JSON and CSV output.
+    con.execute("set enable_progress_bar = false")
+    con.execute("set enable_progress_bar_print = false")  # also when a session turns the bar on again
     # A cursor starts in the in-memory database: with a lake attached (warehouse/ducklake.py),
     # its SQL means the lake's schemas, as on the connection it came from.
     if con.execute("select count(*) from duckdb_databases() where database_name = 'lake' and type = 'ducklake'"
