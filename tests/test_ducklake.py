@@ -126,6 +126,7 @@ def digest(settings: str) -> list:
 def test_readers_see_one_publication_while_a_run_writes(two_hours, tmp_path):
     settings, _ = two_hours["ducklake"]
     before = digest(settings)
+    pinned = open_reader(load_settings(settings).warehouse.target)  # one session, open across the run
     stop, output = tmp_path / "stop", tmp_path / "reader.out"
     reader = subprocess.Popen([sys.executable, "-c", READER, settings, str(stop)], cwd=ROOT,
                               stdout=output.open("w"), stderr=subprocess.PIPE, text=True)
@@ -135,11 +136,15 @@ def test_readers_see_one_publication_while_a_run_writes(two_hours, tmp_path):
             time.sleep(0.2)
         assert hourly_reconciliation(window_start=HOURS[-1] + timedelta(hours=1), settings_file=settings).published
         after = digest(settings)
+        assert [pinned.execute(LATEST_SQL).fetchone()[0], pinned.execute(
+            "select md5(string_agg(exception_id || status, ',' order by exception_id)) from exceptions.ledger"
+        ).fetchone()[0]] == before, "a session reads the snapshot it opened on"
         deadline = time.monotonic() + 120
         while json.loads(output.read_text().splitlines()[-1]) != after:
             assert time.monotonic() < deadline and reader.poll() is None
             time.sleep(0.2)
     finally:
+        pinned.close()
         stop.touch()
         _, err = reader.communicate(timeout=60)
     assert reader.returncode == 0, err[-3000:]

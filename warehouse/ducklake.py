@@ -8,8 +8,8 @@ processes on many machines share it, SQLite for one machine. A connection attach
 each in its own metadata schema.
 
 DuckLake has no PRIMARY KEY or UNIQUE (`dialect` strips them from our DDL; our upserts delete
-then insert, so keys hold on both kinds). Every commit is a snapshot: a reader sees the last
-committed one, never a run's half-written state, and can attach at an earlier one.
+then insert, so keys hold on both kinds). Every commit is a snapshot: a reader session is pinned
+to the last committed one, never a run's half-written state, and can attach at an earlier one.
 """
 
 from __future__ import annotations
@@ -102,8 +102,18 @@ def attach(
 
 
 def connect(lake: Lake, read_only: bool = False, snapshot_version: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with the lake attached and in use."""
-    return attach(duckdb.connect(), lake, read_only, snapshot_version)
+    """An in-memory DuckDB session with the lake attached and in use.
+
+    A read-only session is pinned to one snapshot, the last committed unless one is given: each
+    statement would otherwise see the newest commit, and a report's queries could straddle a
+    publication."""
+    con = duckdb.connect()
+    if read_only and snapshot_version is None:
+        attach(con, lake, read_only=True)
+        snapshot_version = con.execute("select max(snapshot_id) from ducklake_snapshots(?)", [ALIAS]).fetchone()[0]
+        con.execute("use memory")
+        con.execute(f"detach {ALIAS}")
+    return attach(con, lake, read_only, snapshot_version)
 
 
 # --- dialect ----------------------------------------------------------------------------
