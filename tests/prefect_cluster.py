@@ -70,6 +70,18 @@ def _kill_tree(process: subprocess.Popen, sig: int) -> None:
             pass
 
 
+def drain_services(seconds: float = 60) -> None:
+    """Send this process's queued events and API logs now, while the server they are for is up.
+
+    Left queued for a server that has stopped, they make the next drain wait for ever: Prefect's
+    test harness drains every service at the end of the session, and the suite hung there."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=seconds, at_exit=False)
+
+
 class PrefectCluster:
     """Start with `with PrefectCluster(folder, workers=2, env={...}) as cluster:`; everything stops on exit."""
 
@@ -134,7 +146,10 @@ class PrefectCluster:
         @contextmanager
         def session():
             with temporary_settings(updates={PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
-                yield client
+                try:
+                    yield client
+                finally:
+                    drain_services()
 
         return session()
 

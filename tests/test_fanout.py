@@ -19,10 +19,10 @@ from postgres_server import postgres_server  # noqa: F401  (the fixture)
 from tests.prefect_cluster import PrefectCluster
 
 WINDOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, noon in São Paulo
-HEALTHY = [f"shop-{i}" for i in range(1, 6)]
+HEALTHY = ["shop-1", "shop-2"]
 BROKEN = "broken"  # its mapping file does not exist: the run fails before any work
 VICTIM = "victim"  # killed with its worker half-way through
-LATER = [f"later-{i}" for i in range(1, 3)]  # run on the other worker while the victim dies
+LATER = ["later-1"]  # runs on the other worker while the victim dies
 SMALL_WORLD = {"days": 1, "orders_per_hour": 3, "anomaly_rate": 0.2}
 
 # Each tenant's warehouse alone: a DuckDB file, `{tenant}` being its name, relative to the tenants folder.
@@ -72,9 +72,9 @@ def cluster(tmp_path_factory, postgres_server):  # noqa: F811
     lake = postgres_server.create_database("lake")
     postgres_server.create_database("prefect")
     tenants = write_tenants(work / "tenants", lake_warehouse(lake, work / "lake"))
-    # three runs at most per worker: six tenants need both
+    # two runs at most per worker: three tenants need both
     with PrefectCluster(work / "cluster", workers=2, env={"RETAGUARDA_TENANTS": str(tenants)},
-                        database_url=postgres_server.url("prefect"), worker_limit=3) as running:
+                        database_url=postgres_server.url("prefect"), worker_limit=2) as running:
         running.tenants = tenants
         yield running
 
@@ -100,7 +100,7 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def fan_out(cluster):
-    """reconcile-all for WINDOW over six tenants, the parent in this process, the tenants on the workers."""
+    """reconcile-all for WINDOW over three tenants, the parent in this process, the tenants on the workers."""
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
