@@ -8,8 +8,9 @@
 What runs, for each warehouse kind and tenant count:
 
 1. A real Prefect server (`prefect server start`, its own SQLite file), a process work pool and
-   the `hourly-reconciliation` deployment from this checkout; workers are `prefect worker start`
-   processes, each taking one flow run at a time (`--limit 1`), so "2 workers" is two runs at once.
+   prefect.yaml's deployments, as the fan-out test starts them (tests/prefect_cluster.py); workers
+   are `prefect worker start` processes, each taking one flow run at a time (`--limit 1`), so
+   "2 workers" is two runs at once.
 2. Tenants (`tenants/<name>.yaml` over `tenants/defaults.yaml`) are the demo shop at its size
    (12 orders an hour, 7 days of history), each with its own seed, feed folder and warehouse: a
    DuckDB file each, or one DuckLake catalog database on one PostgreSQL server
@@ -35,13 +36,11 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,13 +48,12 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the suite's servers (tests/) serve the benchmark too
+from tests.postgres_server import PostgresServer  # noqa: E402
+from tests.prefect_cluster import PrefectCluster  # noqa: E402
+
 AS_OF = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # a Friday afternoon, as the other benchmarks
 HOUR = timedelta(hours=1)
-POOL, DEPLOYMENT = "bench-tenants", "bench"
-FLOW = "hourly-reconciliation"
-ENTRYPOINT = "flows/hourly_reconciliation.py:hourly_reconciliation"
-# A worker asks for work every 10 s by default; that wait would be most of a small run's time.
-WORKER_QUERY_SECONDS = "1"
 OK_STATES = ("Completed", "Exceptions found")  # as flows/reconcile_all.py counts them
 
 
@@ -95,108 +93,9 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# --- the Prefect cluster: a server, a process pool, the deployment, workers ---------------------
-
-
-class Cluster:
-    """A Prefect server and process workers as subprocesses of this one, in `folder`."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/api"
-        self.env = {
-            **os.environ,
-            "PREFECT_HOME": str(folder / "prefect"),
-            "PREFECT_API_URL": self.url,
-            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{folder / 'prefect' / 'server.db'}",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": WORKER_QUERY_SECONDS,
-            "GX_ANALYTICS_ENABLED": "false",
-            "DO_NOT_TRACK": "1",
-        }
-        self.server: subprocess.Popen | None = None
-        self.workers: list[subprocess.Popen] = []
-        self.started = 0  # workers started so far: each keeps its own log
-
-    def _prefect(self, *args: str, **kwargs) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "prefect", *args], env=self.env, cwd=REPO, **kwargs)
-
-    def start(self, timeout: float = 300) -> Cluster:
-        (self.folder / "prefect").mkdir(parents=True, exist_ok=True)
-        with (self.folder / "server.log").open("w") as out:
-            self.server = self._prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port),
-                                        stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.server.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited: {(self.folder / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        done = self._prefect("work-pool", "create", POOL, "--type", "process",
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if done.wait() != 0:
-            raise RuntimeError(f"work pool: {done.stdout.read()}")
-        with self.api():
-            source = flow_from_source()
-            source.deploy(name=DEPLOYMENT, work_pool_name=POOL, print_next_steps=False, ignore_warnings=True)
-        return self
-
-    def api(self):
-        """This process's Prefect client talks to this server inside the block (Prefect read its env at import)."""
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        return temporary_settings(updates={PREFECT_API_URL: self.url})
-
-    def set_workers(self, n: int) -> None:
-        """Exactly n workers, each running one flow run at a time."""
-        self.stop_workers()
-        for i in range(n):
-            self.started += 1
-            with (self.folder / f"worker-{self.started}.log").open("w") as out:
-                self.workers.append(self._prefect(
-                    "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1",
-                    "--name", f"bench-{n}-{i}", stdout=out, stderr=subprocess.STDOUT))
-
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            worker.terminate()
-        for worker in self.workers:
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        self.workers = []
-
-    def stop(self) -> None:
-        self.stop_workers()
-        if self.server is not None and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(30)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
-
-
-def flow_from_source():
-    from prefect import flow
-
-    return flow.from_source(source=str(REPO), entrypoint=ENTRYPOINT)
+def start_cluster(folder: Path) -> PrefectCluster:
+    """The server with prefect.yaml deployed and no worker yet; each worker runs one flow run at a time."""
+    return PrefectCluster(folder, workers=0, worker_limit=1)
 
 
 def fan_out(settings_file: Path, hour: datetime, timeout: float) -> tuple[float, list[float], dict[str, int]]:
@@ -207,8 +106,8 @@ def fan_out(settings_file: Path, hour: datetime, timeout: float) -> tuple[float,
     from flows.reconcile_all import reconcile_all
 
     started = time.perf_counter()
-    parent = reconcile_all(window_start=hour, settings_file=str(settings_file), deployment=f"{FLOW}/{DEPLOYMENT}",
-                           timeout_minutes=timeout / 60, poll_seconds=0.5, return_state=True)
+    parent = reconcile_all(window_start=hour, settings_file=str(settings_file), timeout_minutes=timeout / 60,
+                           poll_seconds=0.5, return_state=True)
     wall = time.perf_counter() - started
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
@@ -227,9 +126,6 @@ class Catalog:
     """DuckLake's catalog: one PostgreSQL server and database for every shop, one schema per shop."""
 
     def __init__(self) -> None:
-        sys.path.insert(0, str(REPO))  # tests/ is not a package of the project
-        from tests.postgres_server import PostgresServer
-
         self.server = PostgresServer().start()
         self.dbname = "lake"
         self.dsn = self.server.create_database(self.dbname)
@@ -282,12 +178,12 @@ def write_tenants(folder: Path, n: int, warehouse: str, shop: Shop, catalog: Cat
     return settings
 
 
-def reconcile_hour(cluster: Cluster, settings: Path, tenants: int, hour: datetime, workers: int, warehouse: str,
+def reconcile_hour(cluster: PrefectCluster, settings: Path, tenants: int, hour: datetime, workers: int, warehouse: str,
                    catalog: Catalog | None, timeout: float) -> Hour:
     schemas = [f"shop_{i:02d}" for i in range(tenants)]
     before = catalog.stats(schemas) if catalog else {}
     load_before = load()
-    with cluster.api():
+    with cluster.client():
         wall, durations, states = fan_out(settings, hour, timeout)
     load_after = load()
     counters = {}
@@ -299,7 +195,7 @@ def reconcile_hour(cluster: Cluster, settings: Path, tenants: int, hour: datetim
                 [round(d, 2) for d in durations], states, load_before, load_after, counters)
 
 
-def run_group(cluster: Cluster, folder: Path, tenants: int, warehouse: str, workers: list[int],
+def run_group(cluster: PrefectCluster, folder: Path, tenants: int, warehouse: str, workers: list[int],
               repeats: int, shop: Shop, timeout: float) -> tuple[Hour, list[Hour]]:
     """The warm-up hour, then `repeats` hours per worker count, for one warehouse kind and tenant count."""
     catalog = Catalog() if warehouse == "ducklake" else None
@@ -379,8 +275,7 @@ def table(rows: list[dict]) -> str:
 def run(tenants: list[int], workers: list[int], warehouses: list[str], repeats: int, shop: Shop,
         folder: Path, timeout: float = 3600) -> list[Hour]:
     """Every scenario on one Prefect server; the measured hours."""
-    cluster = Cluster(folder).start()
-    try:
+    with start_cluster(folder) as cluster:
         measured = []
         for warehouse in warehouses:
             for n in tenants:
@@ -389,8 +284,6 @@ def run(tenants: list[int], workers: list[int], warehouses: list[str], repeats: 
                 measured += hours
                 shutil.rmtree(group, ignore_errors=True)
         return measured
-    finally:
-        cluster.stop()
 
 
 def commit() -> str:

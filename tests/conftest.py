@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -14,6 +16,7 @@ from retaguarda.settings import load_settings  # noqa: E402
 from warehouse.database import connect, migrate, set_variables  # noqa: E402
 
 AS_OF = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+README = Path(__file__).resolve().parent.parent / "README.md"
 LINEAGE = {"_source": "test", "_batch_id": "b1", "_file": "literal", "_loaded_at": AS_OF}
 
 
@@ -65,3 +68,11 @@ def write_settings(path, **sections: dict) -> str:
     path.write_text(yaml.safe_dump({k: {kk: str(vv) if hasattr(vv, "parts") else vv for kk, vv in v.items()}
                                     for k, v in sections.items()}))
     return str(path)
+
+
+def readme_automation(name: str):
+    """The Prefect automation the README gives under `name`, as Prefect reads it."""
+    from prefect.events.schemas.automations import AutomationCore
+
+    snippet = README.read_text().split(f"```yaml\nname: {name}\n")[1].split("```")[0]
+    return AutomationCore.model_validate(yaml.safe_load(f"name: {name}\n" + snippet))

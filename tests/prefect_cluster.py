@@ -98,7 +98,8 @@ class PrefectCluster:
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(self.port),
             "PREFECT_UI_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",  # pick runs up quickly; the default is 10 s
+            # pick runs up quickly: the default 10 s would be most of a small run's time
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_LOGGING_LEVEL": "INFO",
             # prefect.yaml's cron would start runs of its own for the current hour: tests start theirs
             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
@@ -190,15 +191,29 @@ class PrefectCluster:
         worker.wait(timeout=30)
         self.workers[i] = None
 
+    def set_workers(self, n: int) -> None:
+        """Exactly n workers from now on."""
+        self.stop_workers()
+        self.workers = [self.start_worker(i) for i in range(n)]
+
+    def stop_workers(self) -> None:
+        _stop([*self.workers])
+        self.workers = []
+
     def __exit__(self, *exc) -> None:
-        for process in [*self.workers, self.server]:
-            if process is not None and process.poll() is None:
-                _kill_tree(process, signal.SIGTERM)
-        for process in [*self.workers, self.server]:
-            if process is None:
-                continue
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                _kill_tree(process, signal.SIGKILL)
-                process.wait(timeout=20)
+        _stop([*self.workers, self.server])
+
+
+def _stop(processes: list[subprocess.Popen | None]) -> None:
+    """SIGTERM each process tree, then SIGKILL what has not ended within 20 s."""
+    for process in processes:
+        if process is not None and process.poll() is None:
+            _kill_tree(process, signal.SIGTERM)
+    for process in processes:
+        if process is None:
+            continue
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process, signal.SIGKILL)
+            process.wait(timeout=20)

@@ -19,13 +19,10 @@ def test_tenants_benchmark_fans_one_tenant_out_through_a_real_worker(tmp_path):
     # A Prefect server and one process worker as subprocesses, as `python -m bench.tenants --quick` runs them
     import duckdb
 
-    from bench.tenants import AS_OF, HOUR, Cluster, Shop, run_group, summarise, table
+    from bench.tenants import AS_OF, HOUR, Shop, run_group, start_cluster, summarise, table
 
-    cluster = Cluster(tmp_path / "cluster").start()
-    try:
+    with start_cluster(tmp_path / "cluster") as cluster:
         warm, hours = run_group(cluster, tmp_path / "shops", 1, "duckdb", [1], 1, Shop(2, 1), timeout=900)
-    finally:
-        cluster.stop()
     assert sum(warm.states.values()) == 1 and not summarise(hours)[0]["failed"]
     # the worker's run reconciled the hours the benchmark asked for, into the tenant's own file
     con = duckdb.connect(str(tmp_path / "shops" / "shop_00" / "warehouse.duckdb"), read_only=True)

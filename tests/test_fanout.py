@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import readme_automation
 from postgres_server import postgres_server  # noqa: F401  (the fixture)
 
 from tests.prefect_cluster import PrefectCluster
 
 WINDOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, noon in São Paulo
-HEALTHY = ["shop-1", "shop-2"]
+HEALTHY = [f"shop-{i}" for i in range(1, 6)]
 BROKEN = "broken"  # its mapping file does not exist: the run fails before any work
 VICTIM = "victim"  # killed with its worker half-way through
 LATER = ["later-1"]  # runs on the other worker while the victim dies
@@ -72,9 +73,9 @@ def cluster(tmp_path_factory, postgres_server):  # noqa: F811
     lake = postgres_server.create_database("lake")
     postgres_server.create_database("prefect")
     tenants = write_tenants(work / "tenants", lake_warehouse(lake, work / "lake"))
-    # two runs at most per worker: three tenants need both
+    # three runs at most per worker: six tenants need both
     with PrefectCluster(work / "cluster", workers=2, env={"RETAGUARDA_TENANTS": str(tenants)},
-                        database_url=postgres_server.url("prefect"), worker_limit=2) as running:
+                        database_url=postgres_server.url("prefect"), worker_limit=3) as running:
         running.tenants = tenants
         yield running
 
@@ -100,7 +101,7 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def fan_out(cluster):
-    """reconcile-all for WINDOW over three tenants, the parent in this process, the tenants on the workers."""
+    """reconcile-all for WINDOW over six tenants, the parent in this process, the tenants on the workers."""
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
@@ -191,8 +192,13 @@ def test_a_worker_killed_mid_run_harms_no_other_tenant_and_the_rerun_equals_an_u
 
     deployment = "hourly-reconciliation/hourly"
     start = WINDOW.isoformat()
+    # README's zombie automation, on a shorter clock: heartbeats every 30 s, dead after 90 s without
+    zombie = readme_automation("retaguarda zombie runs").model_copy(update={"name": "zombies in 90 s"})
+    zombie.trigger.within = timedelta(seconds=90)
     with cluster.client() as client:
+        client.create_automation(zombie)
         victim = run_deployment(deployment, parameters={"tenant": VICTIM, "window_start": start},
+                                job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}},
                                 timeout=0, as_subflow=False, work_queue_name="worker-0")
         others = [run_deployment(deployment, parameters={"tenant": t, "window_start": start},
                                  timeout=0, as_subflow=False, work_queue_name="worker-1") for t in LATER]
@@ -214,5 +220,7 @@ def test_a_worker_killed_mid_run_harms_no_other_tenant_and_the_rerun_equals_an_u
         again = run_deployment(deployment, parameters={"tenant": VICTIM, "window_start": start},
                                timeout=0, as_subflow=False, work_queue_name="worker-1")
         rerun = wait_final(client, [again.id])[again.id]
+        crashed = wait_final(client, [victim.id], seconds=240)[victim.id]
     assert rerun.state.is_completed(), (rerun.state.name, rerun.state.message)
     assert published(VICTIM, cluster.tenants, WINDOW + timedelta(hours=1)) == alone[VICTIM]
+    assert crashed.state.is_crashed(), (crashed.state.name, crashed.state.message)

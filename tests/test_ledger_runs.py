@@ -7,20 +7,18 @@ set of files, and each test that writes gets a copy of its own.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import write_settings
+from webhook import webhook_block
 
 from flows.hourly_reconciliation import hourly_reconciliation
 from simulator import simulate
@@ -34,34 +32,11 @@ PUBLISHED = ("exceptions.ledger", "exceptions.current", "exceptions.publications
 ALERTS = {"block": "custom-webhook/retaguarda-ledger-runs", "min_severity": "critical"}
 
 
-class _Listener(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802
-        length = int(self.headers["Content-Length"])
-        _Listener.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def webhook(prefect_server):
     """A local webhook behind the alerts block every run of this module uses."""
-    from prefect.blocks.notifications import CustomWebhookNotificationBlock
-
-    server = HTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        CustomWebhookNotificationBlock(
-            name="ops", url=f"http://127.0.0.1:{server.server_port}/hook",
-            json_data={"subject": "{{subject}}", "body": "{{body}}"},
-        ).save(ALERTS["block"].split("/", 1)[1], overwrite=True)
-        yield _Listener.received
-    finally:
-        server.shutdown()
+    with webhook_block(ALERTS["block"].split("/", 1)[1]) as (_, received):
+        yield received
 
 
 @pytest.fixture(scope="module")

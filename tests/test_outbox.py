@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import write_settings
+from webhook import webhook_block
 
 from flows.hourly_reconciliation import hourly_reconciliation
 from simulator import simulate
@@ -31,34 +29,10 @@ def feed(tmp_path_factory) -> Path:
     return folder
 
 
-class Listener(BaseHTTPRequestHandler):
-    """A real webhook endpoint on loopback: keeps every POSTed body."""
-
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802
-        length = int(self.headers["Content-Length"])
-        Listener.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def webhook(prefect_server):
-    from prefect.blocks.notifications import CustomWebhookNotificationBlock
-
-    server = HTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Listener.received = []
-    CustomWebhookNotificationBlock(
-        name="outbox", url=f"http://127.0.0.1:{server.server_port}/hook",
-        json_data={"subject": "{{subject}}", "body": "{{body}}"},
-    ).save("retaguarda-outbox-test", overwrite=True)
-    yield "custom-webhook/retaguarda-outbox-test"
-    server.shutdown()
+    with webhook_block("retaguarda-outbox-test") as hook:
+        yield hook
 
 
 def query(path: Path, sql: str) -> list[tuple]:
@@ -74,14 +48,14 @@ def test_an_alert_queued_before_a_kill_is_delivered_by_the_rerun(tmp_path, feed,
 
     warehouse = tmp_path / "warehouse.duckdb"
     settings = write_settings(tmp_path / "settings.yaml", source={"kind": "folder", "folder": feed},
-                              alerts={"block": webhook, "min_severity": "low"})
+                              alerts={"block": webhook[0], "min_severity": "low"})
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(ROOT)}
     killed = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "kill_driver.py"), "send", settings, WINDOW.isoformat()],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert killed.returncode == -9, killed.stderr[-3000:]
-    assert Listener.received == []
+    assert webhook[1] == []
     # the publication, its alert and the run's completion committed together before the kill
     published = query(warehouse, "select run_id from exceptions.publications")
     assert len(published) == 1
@@ -92,12 +66,12 @@ def test_an_alert_queued_before_a_kill_is_delivered_by_the_rerun(tmp_path, feed,
     rerun = hourly_reconciliation(window_start=WINDOW, settings_file=settings)
     assert rerun.published and rerun.events == {}  # nothing changed: the rerun has no alert of its own
     # one digest per owner, each sent once
-    assert sorted((m["subject"], m["body"]) for m in Listener.received) == sorted(
+    assert sorted((m["subject"], m["body"]) for m in webhook[1]) == sorted(
         (subject, body) for _, subject, body, _ in queued)
     assert query(warehouse, "select count(*) from audit.outbox where sent_at is null") == [(0,)]
     # a third run finds nothing left to send
     hourly_reconciliation(window_start=WINDOW, settings_file=settings)
-    assert len(Listener.received) == len(queued)
+    assert len(webhook[1]) == len(queued)
 
 
 def test_a_failure_after_publishing_leaves_the_run_completed(tmp_path, feed, prefect_server):

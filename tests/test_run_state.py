@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import yaml
-from conftest import write_settings
+from conftest import README, readme_automation, write_settings
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -48,6 +47,9 @@ def test_a_run_with_new_serious_exceptions_is_told_apart_from_a_clean_one(tmp_pa
     assert found.name == clean.name == "2026-11-23 11:00 BRT"
     assert (found.state.type.value, found.state.name) == ("COMPLETED", "Exceptions found")
     assert (clean.state.type.value, clean.state.name) == ("COMPLETED", "Completed")
+    # a run that ended in either state is not taken for a dead one once its heartbeats stop
+    zombie = readme_automation("retaguarda zombie runs")
+    assert {f"prefect.flow-run.{run.state.name}" for run in (found, clean)} <= zombie.trigger.expect
     counts = found.state.message.split(" for ")[0].split(", ")  # "3 new high, 1 new critical for <window>"
     assert {what: int(n) for n, what in (part.split(" ", 1) for part in counts)} == dict(serious)
     names = {task.name for task in tasks}
@@ -56,10 +58,14 @@ def test_a_run_with_new_serious_exceptions_is_told_apart_from_a_clean_one(tmp_pa
 
 
 def test_the_readme_automation_is_valid_and_listens_for_that_state():
-    from prefect.events.schemas.automations import AutomationCore
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    snippet = readme.split("```yaml\nname: retaguarda exceptions found")[1].split("```")[0]
-    automation = AutomationCore.model_validate(yaml.safe_load("name: retaguarda exceptions found" + snippet))
+    automation = readme_automation("retaguarda exceptions found")
     assert automation.trigger.expect == {"prefect.flow-run.Exceptions found"}
     assert automation.actions[0].type == "send-notification"
+
+
+def test_the_zombie_automation_outlasts_missed_heartbeats():
+    automation = readme_automation("retaguarda zombie runs")
+    deployments = yaml.safe_load((README.parent / "prefect.yaml").read_text())["deployments"]
+    beats = {int(d["work_pool"]["job_variables"]["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]) for d in deployments}
+    assert automation.trigger.within.total_seconds() >= 3 * max(beats), "a late heartbeat is not a dead run"
+    assert automation.actions[0].type == "change-flow-run-state"
