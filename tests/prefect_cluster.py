@@ -162,8 +162,6 @@ class PrefectCluster:
         with self.client() as client:
             client.create_work_pool(WorkPoolCreate(
                 name=POOL, type="process", base_job_template=ProcessWorker.get_default_base_job_template()))
-            for i in range(self.worker_count):
-                client.create_work_queue(name=f"worker-{i}", work_pool_name=POOL)
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_seconds
@@ -180,6 +178,14 @@ class PrefectCluster:
         raise RuntimeError(f"the Prefect server did not answer in {self.startup_seconds:g} s")
 
     def start_worker(self, i: int) -> subprocess.Popen:
+        from prefect.exceptions import ObjectAlreadyExists
+
+        # a worker told to poll a queue that does not exist polls none: it takes no run at all
+        with self.client() as client:
+            try:
+                client.create_work_queue(name=f"worker-{i}", work_pool_name=POOL)
+            except ObjectAlreadyExists:
+                pass
         limit = ("--limit", str(self.worker_limit)) if self.worker_limit else ()
         return self._spawn(f"worker-{i}", "worker", "start", "--pool", POOL, "--name", f"worker-{i}",
                            "--work-queue", "default", "--work-queue", f"worker-{i}", *limit)
