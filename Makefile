@@ -30,7 +30,7 @@ demo: setup ## run one hourly reconciliation on the built-in demo back office
 
 test: setup browser postgres ## run the linter and the whole test suite
 	uv run --frozen ruff check .
-	uv run --frozen pytest -n 2 --dist loadfile  # two workers; a test file stays on one (its fixtures are shared)
+	uv run --frozen pytest -n 3 --dist loadfile  # three workers (README); a test file stays on one (its fixtures are shared)
 
 lint: setup ## lint only
 	uv run --frozen ruff check .
