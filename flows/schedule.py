@@ -65,13 +65,16 @@ def run_schedule(
     return done
 
 
-def run_hourly(settings_file: str | None, minute: int = 5, runs: int | None = None) -> list[datetime]:
-    """The hourly flow, in this process, for every due window (`retaguarda schedule`; Prefect already up)."""
+def run_hourly(
+    settings_file: str | None, tenant: str | None = None, minute: int = 5, runs: int | None = None
+) -> list[datetime]:
+    """The hourly flow for one shop (`tenant`, or the single shop), in this process, for every due
+    window (`retaguarda schedule`; Prefect already up)."""
     from flows.hourly_reconciliation import hourly_reconciliation
 
     def run(start: datetime) -> None:
         began = time.perf_counter()
-        hourly_reconciliation(window_start=start, settings_file=settings_file)
+        hourly_reconciliation(window_start=start, settings_file=settings_file, tenant=tenant)
         print(f"window {start:%Y-%m-%d %H:%M}Z done in {time.perf_counter() - began:.1f} s", flush=True)
 
     return run_schedule(run, minute=minute, runs=runs)

@@ -147,7 +147,7 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     from flows.schedule import run_hourly
 
     try:
-        run_hourly(args.settings, minute=args.minute, runs=args.runs)
+        run_hourly(args.settings, args.tenant, minute=args.minute, runs=args.runs)
     except KeyboardInterrupt:  # Ctrl-C between or during runs: the writer lock and the run record handle it
         pass
     return OK

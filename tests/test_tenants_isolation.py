@@ -183,3 +183,20 @@ def test_the_cli_reads_each_tenants_own_warehouse(runs, capsys, monkeypatch):
         active = _read(runs["tenants"] / "shops" / name / "warehouse.duckdb",
                        "select exception_id[:12] from exceptions.ledger where status <> 'resolved'")
         assert shown == {i for (i,) in active}
+
+
+def test_the_schedule_reconciles_the_tenant_it_is_given(tmp_path, prefect_server, capsys, monkeypatch):
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    (tenants / "defaults.yaml").write_text(SHARED)
+    for name, sections in TENANTS.items():
+        (tenants / f"{name}.yaml").write_text(yaml.safe_dump(sections))
+    monkeypatch.setenv(TENANTS_VARIABLE, str(tenants))  # main() sets it from --tenants: restored after the test
+    began = datetime.now(UTC)
+    assert main(["--tenants", str(tenants), "-t", "south_2", "schedule", "--runs", "1"]) == 0
+    assert " done in " in capsys.readouterr().out
+    # the last whole hour before the start (or the one after, had the clock just turned), into south_2's own file
+    ran = _read(tenants / "shops" / "south_2" / "warehouse.duckdb", "select window_start, status from audit.runs")
+    assert len(ran) == 1 and ran[0][1] == "completed"
+    assert timedelta(0) < began - ran[0][0].astimezone(UTC) <= timedelta(hours=2)
+    assert not (tenants / "shops" / "north").exists()
