@@ -75,14 +75,19 @@ def _alone_settings(tenant: str, folder: Path, tenants: Path) -> str:
     return str(path)
 
 
+def write_tenants(folder: Path) -> Path:
+    """The two shops' settings tree: the shared file and one file per tenant."""
+    folder.mkdir()
+    (folder / "defaults.yaml").write_text(SHARED)
+    for name, sections in TENANTS.items():
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(sections))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, prefect_server):
     root = tmp_path_factory.mktemp("tenants")
-    tenants = root / "tenants"
-    tenants.mkdir()
-    (tenants / "defaults.yaml").write_text(SHARED)
-    for name, sections in TENANTS.items():
-        (tenants / f"{name}.yaml").write_text(yaml.safe_dump(sections))
+    tenants = write_tenants(root / "tenants")
     before = os.environ.get(TENANTS_VARIABLE)
     os.environ[TENANTS_VARIABLE] = str(tenants)
     try:
@@ -186,11 +191,7 @@ def test_the_cli_reads_each_tenants_own_warehouse(runs, capsys, monkeypatch):
 
 
 def test_the_schedule_reconciles_the_tenant_it_is_given(tmp_path, prefect_server, capsys, monkeypatch):
-    tenants = tmp_path / "tenants"
-    tenants.mkdir()
-    (tenants / "defaults.yaml").write_text(SHARED)
-    for name, sections in TENANTS.items():
-        (tenants / f"{name}.yaml").write_text(yaml.safe_dump(sections))
+    tenants = write_tenants(tmp_path / "tenants")
     monkeypatch.setenv(TENANTS_VARIABLE, str(tenants))  # main() sets it from --tenants: restored after the test
     began = datetime.now(UTC)
     assert main(["--tenants", str(tenants), "-t", "south_2", "schedule", "--runs", "1"]) == 0
