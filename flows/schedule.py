@@ -2,6 +2,7 @@
 
     uv run retaguarda schedule                       # forever: each hour at minute 5
     uv run retaguarda schedule --minute 10 --runs 3
+    uv run retaguarda -t loja-sp schedule            # one tenant's hours
 
 Prefect's own `flow.serve` and process workers start every flow run in a fresh Python
 process (`run_flow_in_subprocess`, a spawned interpreter), so each hourly run imports
