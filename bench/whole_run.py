@@ -24,8 +24,8 @@ thread, which sleeps in 1 s steps (prefect/flow_engine.py `_send_heartbeats`), s
 lands on whole seconds from the thread's start and carries up to 1 s that no work explains.
 "Work s" is the run's own record in `audit.runs`, from taking the writer lock to recording the
 run (extract to pruning): it leaves out Prefect's start and end of the flow run, loading the
-settings and the catalog, and the reader copy written after the record (a copy of the
-warehouse file, so it grows with history).
+settings and the catalog, and the reader copy written after the record (the exceptions, audit
+and published schemas copied whole into the readers' file, so it grows with history).
 
 "History k×": the same orders per hour, with k times the settled history before the window.
 "Size N": orders per hour chosen so staging.order_lines is about N (bench/world.py's rule).
